@@ -1,0 +1,3 @@
+from luukku.cli import main
+
+main()

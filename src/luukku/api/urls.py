@@ -1,0 +1,20 @@
+from ninja import NinjaAPI
+
+from luukku.core.api import router as core_router
+from luukku.core.restapi import problems
+from luukku.core.restapi.auth import api_auth
+
+api = NinjaAPI(
+    title="Luukku API",
+    version="1",
+    description=(
+        "Luukku's REST API. Authenticate with `Authorization: Bearer <token>` "
+        "(create one with `luukku token create --user NAME`). Lists use cursor "
+        "pagination (`limit`, `cursor`); errors are RFC 9457 problem details."
+    ),
+    auth=api_auth(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+problems.install(api)
+api.add_router("/", core_router)

@@ -1,0 +1,73 @@
+"""Configuration read from the environment, and the production safety check.
+
+Every setting Luukku reads from the environment is named here, so that the
+README's configuration table and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "luukku-insecure-development-key-change-me"  # noqa: S105
+
+ENV_VARS = {
+    "DATABASE_URL": "database; default SQLite under ./var/",
+    "LUUKKU_SECRET_KEY": "signing key; required when LUUKKU_DEBUG is off",
+    "LUUKKU_DEBUG": "1 for development mode; off by default",
+    "LUUKKU_ALLOWED_HOSTS": "comma-separated host names; required when LUUKKU_DEBUG is off",
+    "LUUKKU_SMTP_URL": "outgoing mail, e.g. smtp://user:pass@host:587?starttls=1",
+    "LUUKKU_INBOUND_SMTP_PORT": "port of the inbound SMTP receiver; default 2525",
+    "LUUKKU_VAR_DIR": "where the embedded database and uploads live; default ./var",
+    "REDIS_URL": "optional; channel layer for live updates across processes",
+}
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when Luukku is started in production mode without safe settings."""
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def var_dir() -> Path:
+    return Path(os.environ.get("LUUKKU_VAR_DIR", "var")).resolve()
+
+
+def production_problems(*, debug: bool, secret_key: str, allowed_hosts: list[str]) -> list[str]:
+    """What must be set before Luukku may serve in production mode."""
+    if debug:
+        return []
+    problems = []
+    if secret_key == DEFAULT_SECRET_KEY or len(secret_key) < 32:
+        problems.append(
+            "LUUKKU_SECRET_KEY is unset or too short: set it to a random string of at least "
+            "32 characters (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    if not allowed_hosts:
+        problems.append(
+            "LUUKKU_ALLOWED_HOSTS is unset: set it to the host names Luukku is served under, "
+            "comma-separated (for example: crm.example.org)."
+        )
+    return problems
+
+
+def verify_production_settings() -> None:
+    """Refuse to serve with unsafe settings when LUUKKU_DEBUG is off."""
+    from django.conf import settings
+
+    problems = production_problems(
+        debug=settings.DEBUG,
+        secret_key=settings.SECRET_KEY,
+        allowed_hosts=list(settings.ALLOWED_HOSTS),
+    )
+    if problems:
+        raise ConfigurationError(
+            "Luukku will not start in production mode (LUUKKU_DEBUG is off):\n- "
+            + "\n- ".join(problems)
+            + "\nFor local development, set LUUKKU_DEBUG=1 instead."
+        )

@@ -1,0 +1,155 @@
+"""Who may see and do what, by role and org unit.
+
+Every view, API handler and CLI command loads org units, users and teams
+through the functions here, never with a bare ``objects.get``. A role held in
+an org unit applies to that unit and to every unit below it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from luukku.core.models import Membership, OrgUnit, Role, Team, User
+
+
+class Perm(StrEnum):
+    ORG_UNIT_VIEW = "org_unit.view"
+    ORG_UNIT_MANAGE = "org_unit.manage"
+    USER_VIEW = "user.view"
+    USER_MANAGE = "user.manage"
+    TEAM_VIEW = "team.view"
+    TEAM_MANAGE = "team.manage"
+    PRESENCE_VIEW = "presence.view"
+    PRESENCE_MANAGE = "presence.manage"
+    AUDIT_VIEW = "audit.view"
+    JOBS_MANAGE = "jobs.manage"
+
+
+_EVERY_STAFF_MEMBER = frozenset(
+    {Perm.ORG_UNIT_VIEW, Perm.USER_VIEW, Perm.TEAM_VIEW, Perm.PRESENCE_VIEW}
+)
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.ADMINISTRATOR: frozenset(Perm),
+    Role.SUPERVISOR: _EVERY_STAFF_MEMBER | {Perm.TEAM_MANAGE, Perm.PRESENCE_MANAGE},
+    Role.AGENT: _EVERY_STAFF_MEMBER,
+    Role.FIELD_WORKER: _EVERY_STAFF_MEMBER,
+    Role.MARKETER: _EVERY_STAFF_MEMBER,
+    Role.ANALYST: _EVERY_STAFF_MEMBER,
+}
+
+
+class AccessDenied(PermissionDenied):
+    """The actor is known but may not do this here."""
+
+
+def roles_granting(perm: Perm) -> list[str]:
+    return [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
+
+
+def _granting_units(actor: User, perm: Perm) -> list[OrgUnit]:
+    memberships = Membership.objects.filter(
+        user=actor, role__in=roles_granting(perm)
+    ).select_related("org_unit")
+    return [m.org_unit for m in memberships]
+
+
+def units_where(actor: User, perm: Perm) -> QuerySet[OrgUnit]:
+    """The org units in which `actor` holds `perm`."""
+    if not actor.is_active:
+        return OrgUnit.objects.none()
+    if actor.is_superuser:
+        return OrgUnit.objects.all()
+    granting = _granting_units(actor, perm)
+    if not granting:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.subtree_of(granting)
+
+
+def can(actor: User, perm: Perm, unit: OrgUnit | None = None) -> bool:
+    """Whether `actor` holds `perm` in `unit` (or anywhere, when `unit` is None)."""
+    if not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    granting = _granting_units(actor, perm)
+    if unit is None:
+        return bool(granting)
+    return any(unit.is_within(g) for g in granting)
+
+
+def is_organization_admin(actor: User) -> bool:
+    """An administrator of a top-level unit (or a superuser) administers the whole installation."""
+    if actor.is_superuser:
+        return actor.is_active
+    return (
+        actor.is_active
+        and Membership.objects.filter(
+            user=actor, role=Role.ADMINISTRATOR, org_unit__parent__isnull=True
+        ).exists()
+    )
+
+
+def require(actor: User, perm: Perm, unit: OrgUnit | None = None) -> None:
+    if not can(actor, perm, unit):
+        raise AccessDenied(_("You do not have permission to do this here."))
+
+
+def require_organization_admin(actor: User) -> None:
+    if not is_organization_admin(actor):
+        raise AccessDenied(_("Only administrators of the whole organization may do this."))
+
+
+def org_unit_for_actor(actor: User, unit_id: int, perm: Perm = Perm.ORG_UNIT_VIEW) -> OrgUnit:
+    """Load one org unit for `actor`, or refuse: 404 if it does not exist, 403 if not allowed."""
+    try:
+        unit = OrgUnit.objects.get(pk=unit_id)
+    except OrgUnit.DoesNotExist:
+        raise Http404(_("No such org unit.")) from None
+    require(actor, perm, unit)
+    return unit
+
+
+def users_visible_to(actor: User, perm: Perm = Perm.USER_VIEW) -> QuerySet[User]:
+    """Staff users who belong to a unit where `actor` holds `perm`.
+
+    Users without any membership are visible only to organization administrators.
+    """
+    if actor.is_superuser and actor.is_active:
+        return User.objects.all()
+    units = units_where(actor, perm)
+    query = Q(memberships__org_unit__in=units)
+    if perm is Perm.USER_VIEW:
+        query |= Q(pk=actor.pk)
+    if is_organization_admin(actor):
+        query |= Q(memberships__isnull=True)
+    return User.objects.filter(query).distinct()
+
+
+def user_for_actor(actor: User, user_id: int, perm: Perm = Perm.USER_VIEW) -> User:
+    if not User.objects.filter(pk=user_id).exists():
+        raise Http404(_("No such user."))
+    if perm is Perm.USER_VIEW and user_id == actor.pk:
+        return actor
+    try:
+        return users_visible_to(actor, perm).get(pk=user_id)
+    except User.DoesNotExist:
+        raise AccessDenied(_("You do not have permission to do this here.")) from None
+
+
+def teams_visible_to(actor: User, perm: Perm = Perm.TEAM_VIEW) -> QuerySet[Team]:
+    return Team.objects.filter(org_unit__in=units_where(actor, perm)).select_related("org_unit")
+
+
+def team_for_actor(actor: User, team_id: int, perm: Perm = Perm.TEAM_VIEW) -> Team:
+    try:
+        team = Team.objects.select_related("org_unit").get(pk=team_id)
+    except Team.DoesNotExist:
+        raise Http404(_("No such team.")) from None
+    require(actor, perm, team.org_unit)
+    return team

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import contextvars
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import models
+
+from luukku.core.models import AuditEntry, OrgUnit, User
+
+_channel: contextvars.ContextVar[str] = contextvars.ContextVar("audit_channel", default="system")
+
+
+@contextmanager
+def audit_channel(name: str) -> Iterator[None]:
+    """Mark audit records written inside the block as coming via `name` (web, api, cli, job)."""
+    token = _channel.set(name)
+    try:
+        yield
+    finally:
+        _channel.reset(token)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of `fields`, as JSON-safe data, for a before/after diff."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in after
+        if before.get(name) != after.get(name)
+    }
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    org_unit: OrgUnit | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_name=actor.get_username() if actor else "system",
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        org_unit=org_unit,
+        changes=changes or {},
+        via=_channel.get(),
+    )

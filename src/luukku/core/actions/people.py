@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from luukku.core.actions import audit
+from luukku.core.models import (
+    Absence,
+    AuditEntry,
+    Membership,
+    Organization,
+    OrgUnit,
+    Team,
+    User,
+    WorkingHours,
+)
+
+USER_FIELDS = ("username", "email", "first_name", "last_name", "language", "time_zone", "is_active")
+TEAM_FIELDS = ("name", "org_unit")
+
+
+class PeopleError(ValueError):
+    pass
+
+
+def _primary_unit(user: User) -> OrgUnit | None:
+    membership = user.memberships.select_related("org_unit").order_by("-is_primary", "pk").first()
+    return membership.org_unit if membership else None
+
+
+@transaction.atomic
+def create_user(
+    *,
+    organization: Organization | None,
+    username: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "",
+    password: str | None = None,
+    is_superuser: bool = False,
+    by: User | None,
+) -> User:
+    user = User(
+        organization=organization,
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+        is_staff=is_superuser,
+        is_superuser=is_superuser,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=user,
+        changes={k: [None, v] for k, v in audit.snapshot(user, USER_FIELDS).items()},
+    )
+    return user
+
+
+@transaction.atomic
+def update_user(user: User, *, changes: dict[str, Any], by: User | None) -> User:
+    unknown = set(changes) - set(USER_FIELDS)
+    if unknown:
+        raise PeopleError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if by is not None and by.pk == user.pk and changes.get("is_active") is False:
+        raise PeopleError(_("You cannot deactivate yourself."))
+    before = audit.snapshot(user, USER_FIELDS)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save()
+    changed = audit.diff(before, audit.snapshot(user, USER_FIELDS))
+    if changed:
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=user,
+            org_unit=_primary_unit(user),
+            changes=changed,
+        )
+    return user
+
+
+@transaction.atomic
+def grant_role(
+    *, user: User, org_unit: OrgUnit, role: str, is_primary: bool = False, by: User | None
+) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        user=user, org_unit=org_unit, role=role, defaults={"is_primary": is_primary}
+    )
+    if is_primary:
+        user.memberships.exclude(pk=membership.pk).update(is_primary=False)
+        if not membership.is_primary:
+            membership.is_primary = True
+            membership.save(update_fields=["is_primary"])
+    if created:
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=user,
+            org_unit=org_unit,
+            changes={"roles": [None, f"{role}@{org_unit.slug}"]},
+        )
+    return membership
+
+
+@transaction.atomic
+def revoke_role(membership: Membership, *, by: User | None) -> None:
+    user, unit, role = membership.user, membership.org_unit, membership.role
+    membership.delete()
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=user,
+        org_unit=unit,
+        changes={"roles": [f"{role}@{unit.slug}", None]},
+    )
+
+
+@transaction.atomic
+def create_team(*, org_unit: OrgUnit, name: str, members: list[User], by: User | None) -> Team:
+    team = Team(org_unit=org_unit, name=name)
+    team.full_clean()
+    team.save()
+    team.members.set(members)
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=team,
+        org_unit=org_unit,
+        changes={"name": [None, name], "members": [None, sorted(u.username for u in members)]},
+    )
+    return team
+
+
+@transaction.atomic
+def update_team(
+    team: Team,
+    *,
+    name: str | None = None,
+    members: list[User] | None = None,
+    by: User | None,
+) -> Team:
+    changes: dict[str, list[Any]] = {}
+    if name is not None and name != team.name:
+        changes["name"] = [team.name, name]
+        team.name = name
+        team.full_clean()
+        team.save(update_fields=["name"])
+    if members is not None:
+        before = sorted(team.members.values_list("username", flat=True))
+        after = sorted(u.username for u in members)
+        if before != after:
+            changes["members"] = [before, after]
+            team.members.set(members)
+    if changes:
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=team,
+            org_unit=team.org_unit,
+            changes=changes,
+        )
+    return team
+
+
+@transaction.atomic
+def add_absence(
+    *, user: User, kind: str, starts_on: Any, ends_on: Any, note: str = "", by: User | None
+) -> Absence:
+    absence = Absence(user=user, kind=kind, starts_on=starts_on, ends_on=ends_on, note=note)
+    absence.full_clean()
+    absence.save()
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=absence,
+        org_unit=_primary_unit(user),
+        changes=audit.diff({}, audit.snapshot(absence, ("kind", "starts_on", "ends_on", "note"))),
+    )
+    return absence
+
+
+@transaction.atomic
+def set_working_hours(
+    *, user: User, intervals: list[tuple[int, Any, Any]], by: User | None
+) -> list[WorkingHours]:
+    """Replace the user's regular week with `intervals` of (weekday, starts, ends)."""
+    before = [str(w) for w in user.working_hours.all()]
+    user.working_hours.all().delete()
+    rows = []
+    for weekday, starts, ends in intervals:
+        row = WorkingHours(user=user, weekday=weekday, starts=starts, ends=ends)
+        row.full_clean()
+        rows.append(row)
+    WorkingHours.objects.bulk_create(rows)
+    after = [str(w) for w in rows]
+    if before != after:
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=user,
+            org_unit=_primary_unit(user),
+            changes={"working_hours": [before, after]},
+        )
+    return rows

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "luukku.core"
+    label = "core"
+    verbose_name = _("Organization")
+    default_auto_field = "django.db.models.BigAutoField"

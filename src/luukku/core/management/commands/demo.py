@@ -1,0 +1,29 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from luukku.core.actions.audit import audit_channel
+from luukku.core.demo import DEMO_PASSWORD, USERS, load_demo
+from luukku.core.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Load the demo organization, its units, staff and teams. Running it again changes nothing."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="password of the demo users")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="only load when no organization exists yet"
+        )
+
+    def handle(self, *args: Any, password: str, if_empty: bool, **options: Any) -> None:
+        if if_empty and Organization.objects.exists():
+            self.stdout.write("An organization exists already; demo data not loaded.")
+            return
+        with audit_channel("cli"):
+            organization = load_demo(password=password)
+        self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {organization.name}"))
+        self.stdout.write("Demo logins (password: %s):" % password)
+        for user in USERS:
+            roles = ", ".join(f"{role} in {unit}" for role, unit in user.roles)
+            self.stdout.write(f"  {user.username:<12} {roles}")

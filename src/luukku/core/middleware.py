@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+from luukku.core.actions.presence import record_activity
+from luukku.core.models import User
+
+
+def preferred_time_zone(user: User) -> str:
+    if user.time_zone:
+        return user.time_zone
+    membership = user.memberships.select_related("org_unit").order_by("-is_primary", "pk").first()
+    if membership:
+        return membership.org_unit.time_zone
+    if user.organization_id and user.organization:
+        return user.organization.time_zone
+    return "UTC"
+
+
+def preferred_language(user: User) -> str | None:
+    if user.language:
+        return user.language
+    if user.organization_id and user.organization:
+        return user.organization.language
+    return None
+
+
+class StaffLocaleMiddleware:
+    """Speak the signed-in user's language and show times in their time zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if isinstance(user, User) and user.is_authenticated:
+            language = preferred_language(user)
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+            tz_name = request.session.get("luukku_tz")
+            if not tz_name:
+                tz_name = preferred_time_zone(user)
+                request.session["luukku_tz"] = tz_name
+            timezone.activate(zoneinfo.ZoneInfo(tz_name))
+            record_activity(user)
+        response = self.get_response(request)
+        timezone.deactivate()
+        return response

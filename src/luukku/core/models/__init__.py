@@ -1,0 +1,31 @@
+"""Core models: the organization, its people, and the records every app relies on."""
+
+from luukku.core.models.audit import AuditEntry
+from luukku.core.models.jobs import PeriodicRun, WorkerHeartbeat
+from luukku.core.models.organization import Organization, OrgUnit
+from luukku.core.models.people import (
+    Absence,
+    Membership,
+    Presence,
+    Role,
+    Team,
+    User,
+    WorkingHours,
+)
+from luukku.core.models.tokens import ApiToken
+
+__all__ = [
+    "Absence",
+    "ApiToken",
+    "AuditEntry",
+    "Membership",
+    "OrgUnit",
+    "Organization",
+    "PeriodicRun",
+    "Presence",
+    "Role",
+    "Team",
+    "User",
+    "WorkerHeartbeat",
+    "WorkingHours",
+]

@@ -1,0 +1,127 @@
+"""The `luukku worker` process: runs jobs, retries failures, and drives the scheduler."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import socket
+import threading
+
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django_tasks import TaskResultStatus
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from luukku.core import jobs
+from luukku.core.models import WorkerHeartbeat
+
+logger = logging.getLogger("luukku.worker")
+
+HEARTBEAT_EVERY = 5.0
+WORKER_GONE_AFTER = datetime.timedelta(seconds=60)
+
+
+class LuukkuWorker(Worker):
+    """django-tasks' database worker, plus retry with backoff after a failed attempt."""
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        super().run_task(db_task_result)
+        db_task_result.refresh_from_db()
+        if db_task_result.status == TaskResultStatus.FAILED:
+            if jobs.reschedule_if_retries_left(db_task_result):
+                logger.warning(
+                    "Job %s (%s) failed on attempt %d; retrying at %s",
+                    db_task_result.id,
+                    db_task_result.task_path,
+                    jobs.attempts(db_task_result),
+                    db_task_result.run_after.isoformat(),
+                )
+            else:
+                logger.error(
+                    "Job %s (%s) failed after %d attempts",
+                    db_task_result.id,
+                    db_task_result.task_path,
+                    jobs.attempts(db_task_result),
+                )
+
+
+def beat(worker_id: str, started_at: datetime.datetime) -> None:
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "started_at": started_at,
+            "seen_at": now,
+        },
+    )
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - WORKER_GONE_AFTER * 10).delete()
+
+
+@transaction.atomic
+def recover_abandoned_jobs(*, now: datetime.datetime | None = None) -> int:
+    """Jobs left running by a worker that died go back to the queue (or to failed)."""
+    now = now or timezone.now()
+    alive = set(
+        WorkerHeartbeat.objects.filter(seen_at__gte=now - WORKER_GONE_AFTER).values_list(
+            "worker_id", flat=True
+        )
+    )
+    recovered = 0
+    running = DBTaskResult.objects.select_for_update(skip_locked=True).filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=now - WORKER_GONE_AFTER
+    )
+    for row in running:
+        if row.worker_ids and row.worker_ids[-1] in alive:
+            continue
+        if not jobs.reschedule_if_retries_left(row, now=now):
+            row.status = TaskResultStatus.FAILED
+            row.finished_at = now
+            row.exception_class_path = "luukku.core.worker.WorkerLost"
+            row.traceback = "The worker running this job stopped before it finished."
+            row.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+        recovered += 1
+    return recovered
+
+
+def scheduler_loop(worker_id: str, stop: threading.Event) -> None:
+    started_at = timezone.now()
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            beat(worker_id, started_at)
+            jobs.enqueue_due_periodic_jobs()
+            recover_abandoned_jobs()
+        except Exception:
+            logger.exception("Scheduler tick failed; trying again")
+        stop.wait(HEARTBEAT_EVERY)
+
+
+def run_worker(*, interval: float = 1.0, batch: bool = False, queues: str = "*") -> None:
+    worker_id = f"{socket.gethostname()[:40]}-{get_random_string(12)}"
+    stop = threading.Event()
+    scheduler = threading.Thread(
+        target=scheduler_loop, args=(worker_id, stop), name="luukku-scheduler", daemon=True
+    )
+    if not batch:
+        scheduler.start()
+    worker = LuukkuWorker(
+        queue_names=queues.split(","),
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=not batch,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
+    worker.configure_signals()
+    try:
+        worker.run()
+    finally:
+        stop.set()
+        WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()

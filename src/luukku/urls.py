@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from luukku.api.urls import api
+from luukku.web.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("luukku.web.urls")),
+]

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from luukku.core import access
+from luukku.core.access import Perm
+from luukku.core.models import Presence, User
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {}
+    items = [
+        (reverse("web:home"), _("Home")),
+        (reverse("web:org_units"), _("Organization")),
+        (reverse("web:users"), _("People")),
+        (reverse("web:teams"), _("Teams")),
+        (reverse("web:presence"), _("Presence")),
+    ]
+    if access.can(user, Perm.AUDIT_VIEW):
+        items.append((reverse("web:audit"), _("Audit log")))
+    if access.is_organization_admin(user):
+        items.append((reverse("web:jobs"), _("Jobs")))
+    current = request.path
+    return {
+        "nav_items": [
+            {"url": url, "label": label, "current": current == url or (url != "/" and current.startswith(url))}
+            for url, label in items
+        ],
+        "presence_choices": Presence.choices,
+    }

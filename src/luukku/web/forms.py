@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.template import loader
+from django.utils.translation import gettext_lazy as _
+
+from luukku.core.jobs import enqueue_on_commit
+from luukku.core.models import Absence, AuditEntry, OrgUnit, Presence, Role, User
+from luukku.core.tasks import send_staff_email
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    nordic = ["Europe/Oslo", "Europe/Helsinki", "Europe/Stockholm", "Europe/Copenhagen", "UTC"]
+    rest = sorted(zoneinfo.available_timezones() - set(nordic))
+    return [(tz, tz) for tz in nordic + rest]
+
+
+class OrgUnitForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    slug = forms.SlugField(label=_("Short name"), max_length=64)
+    parent = forms.ModelChoiceField(
+        label=_("Parent unit"), queryset=OrgUnit.objects.none(), required=True
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args: Any, parents: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+
+
+class UserForm(forms.Form):
+    username = forms.RegexField(label=_("Username"), regex=r"^[\w.@+-]+$", max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Organization default")), *settings.LANGUAGES],
+        required=False,
+    )
+    org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        if User.objects.filter(username=username).exists():
+            raise forms.ValidationError(_("This username is taken."))
+        return username
+
+
+class UserEditForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Organization default")), *settings.LANGUAGES],
+        required=False,
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class MembershipForm(forms.Form):
+    org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class AbsenceForm(forms.ModelForm):
+    class Meta:
+        model = Absence
+        fields = ["kind", "starts_on", "ends_on", "note"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"), queryset=User.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, units: Any, users: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["members"].queryset = users  # type: ignore[attr-defined]
+
+
+class SettingsForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Organization default")), *settings.LANGUAGES],
+        required=False,
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=[("", _("My org unit's time zone")), *time_zone_choices()],
+        required=False,
+    )
+
+
+class PresenceForm(forms.Form):
+    presence = forms.ChoiceField(label=_("Presence"), choices=Presence.choices)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100)
+    expires_days = forms.IntegerField(
+        label=_("Expires after (days)"), min_value=1, max_value=3650, required=False
+    )
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label=_("Who"), required=False)
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[("", _("Any")), *AuditEntry.Action.choices], required=False
+    )
+    object_type = forms.CharField(label=_("Object type"), required=False)
+    object_id = forms.CharField(label=_("Object id"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Password reset whose email goes through the durable job queue, retried on failure."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        enqueue_on_commit(send_staff_email, subject=subject, body=body, to=[to_email])
