@@ -1,6 +1,5 @@
 """Core's API: org units, users, teams, presence."""
 
-from __future__ import annotations
 
 import datetime
 from typing import Any
@@ -9,7 +8,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
-from pydantic import EmailStr
 
 from luukku.core import access, filters
 from luukku.core.access import Perm
@@ -18,7 +16,7 @@ from luukku.core.actions import people, presence
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import Membership, OrgUnit, Presence, Role, Team, User
 from luukku.core.restapi.pagination import CursorPagination
-from luukku.core.restapi.schema import StrictSchema
+from luukku.core.restapi.schema import Email, StrictSchema
 
 router = Router()
 
@@ -137,7 +135,7 @@ class UserOut(Schema):
 
 class UserCreate(StrictSchema):
     username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
-    email: EmailStr | None = None
+    email: Email | None = None
     first_name: str = ""
     last_name: str = ""
     language: str = ""
@@ -145,7 +143,7 @@ class UserCreate(StrictSchema):
 
 
 class UserPatch(StrictSchema):
-    email: EmailStr | None = None
+    email: Email | None = None
     first_name: str | None = None
     last_name: str | None = None
     language: str | None = None
