@@ -26,7 +26,7 @@ def _fast_and_english(settings: Any) -> None:
 @dataclass
 class Tree:
     """Root ─┬─ Housing ── Housing North
-             └─ Health"""
+    └─ Health"""
 
     root: OrgUnit
     housing: OrgUnit

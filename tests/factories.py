@@ -71,4 +71,12 @@ def user_with(role: str, unit: OrgUnit, **kwargs: Any) -> User:
     return UserFactory(roles=[(role, unit)], **kwargs)
 
 
-__all__ = ["PASSWORD", "Role", "OrgUnitFactory", "OrganizationFactory", "TeamFactory", "UserFactory", "user_with"]
+__all__ = [
+    "PASSWORD",
+    "OrgUnitFactory",
+    "OrganizationFactory",
+    "Role",
+    "TeamFactory",
+    "UserFactory",
+    "user_with",
+]

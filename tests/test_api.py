@@ -78,13 +78,19 @@ def test_unknown_fields_are_rejected_and_nothing_is_created(tree: Tree, org_admi
 
     response = bearer(org_admin).post(
         "/api/v1/org-units",
-        data=json.dumps({"name": "Sauna", "slug": "sauna", "parent_id": tree.root.pk, "colour": "red"}),
+        data=json.dumps(
+            {"name": "Sauna", "slug": "sauna", "parent_id": tree.root.pk, "colour": "red"}
+        ),
         content_type="application/json",
     )
 
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"field": "colour", "in": "body", "message": "Unknown field; it is not part of this resource."}
+        {
+            "field": "colour",
+            "in": "body",
+            "message": "Unknown field; it is not part of this resource.",
+        }
     ]
     assert OrgUnit.objects.count() == before
 

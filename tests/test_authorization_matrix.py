@@ -1,4 +1,4 @@
-"""Every API endpoint × anonymous, wrong role, wrong org unit, right role.
+"""Every API endpoint against anonymous, wrong role, wrong org unit, right role.
 
 Targets live in Housing North, below Housing, so rights held in Housing must
 reach down the tree while rights held in Health must not reach across it.
@@ -64,13 +64,17 @@ class Endpoint:
 ALL_STAFF = {
     name: 200
     for name in (
-        "agent_housing", "agent_health", "supervisor_housing", "supervisor_health",
-        "admin_housing", "admin_health", "kari",
+        "agent_housing",
+        "agent_health",
+        "supervisor_housing",
+        "supervisor_health",
+        "admin_housing",
+        "admin_health",
+        "kari",
     )
 }
 HOUSING_STAFF = {
-    name: 200
-    for name in ("agent_housing", "supervisor_housing", "admin_housing", "kari")
+    name: 200 for name in ("agent_housing", "supervisor_housing", "admin_housing", "kari")
 }
 
 ENDPOINTS = {
@@ -133,8 +137,14 @@ ENDPOINTS = {
 }
 
 ACTORS = [
-    "anonymous", "agent_housing", "agent_health", "supervisor_housing",
-    "supervisor_health", "admin_housing", "admin_health", "kari",
+    "anonymous",
+    "agent_housing",
+    "agent_health",
+    "supervisor_housing",
+    "supervisor_health",
+    "admin_housing",
+    "admin_health",
+    "kari",
 ]
 
 

@@ -45,7 +45,10 @@ def test_demo_is_idempotent() -> None:
 
     assert [m.objects.count() for m in (Organization, OrgUnit, User, Membership, Team)] == counts
     assert set(User.objects.values_list("username", flat=True)) >= {
-        "admin", "supervisor", "agent", "marketer"
+        "admin",
+        "supervisor",
+        "agent",
+        "marketer",
     }
     assert User.objects.get(username="agent").check_password("luukku-demo")
 
@@ -104,7 +107,10 @@ def test_production_mode_names_what_to_set() -> None:
     assert any("LUUKKU_SECRET_KEY" in p for p in problems)
     assert any("LUUKKU_ALLOWED_HOSTS" in p for p in problems)
     assert production_problems(debug=True, secret_key="short", allowed_hosts=[]) == []
-    assert production_problems(debug=False, secret_key="x" * 40, allowed_hosts=["crm.example.org"]) == []
+    assert (
+        production_problems(debug=False, secret_key="x" * 40, allowed_hosts=["crm.example.org"])
+        == []
+    )
 
 
 @pytest.mark.smoke

@@ -72,8 +72,11 @@ def test_on_duty_respects_working_hours_and_absences(tree: Tree) -> None:
     assert is_on_duty(agent, monday_ten, oslo)
     assert not is_on_duty(agent, monday_eve, oslo)
     people.add_absence(
-        user=agent, kind="sick", starts_on=datetime.date(2026, 11, 30),
-        ends_on=datetime.date(2026, 12, 1), by=None,
+        user=agent,
+        kind="sick",
+        starts_on=datetime.date(2026, 11, 30),
+        ends_on=datetime.date(2026, 12, 1),
+        by=None,
     )
     assert not is_on_duty(agent, monday_ten, oslo)
 

@@ -20,8 +20,14 @@ from tests.jobs_for_tests import always_fails, fails_once, record, runs_of
 
 def run_due_jobs(worker_id: str = "test-worker") -> None:
     LuukkuWorker(
-        queue_names=["*"], interval=0, batch=True, backend_name="default",
-        startup_delay=False, max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
     ).run()
 
 

@@ -145,15 +145,23 @@ def test_admin_creates_a_user_and_grants_a_role(tree: Tree) -> None:
 
     created = client.post(
         "/people/new/",
-        {"username": "siri", "first_name": "Siri", "last_name": "Lie", "email": "siri@example.test",
-         "language": "nb", "org_unit": tree.housing_north.pk, "role": "agent"},
+        {
+            "username": "siri",
+            "first_name": "Siri",
+            "last_name": "Lie",
+            "email": "siri@example.test",
+            "language": "nb",
+            "org_unit": tree.housing_north.pk,
+            "role": "agent",
+        },
     )
     siri = User.objects.get(username="siri")
     client.post(f"/people/{siri.pk}/roles/", {"org_unit": tree.housing.pk, "role": "supervisor"})
 
     assert created.status_code == 302
     assert set(siri.memberships.values_list("role", "org_unit__slug")) == {
-        ("agent", "north"), ("supervisor", "housing")
+        ("agent", "north"),
+        ("supervisor", "housing"),
     }
     assert AuditEntry.objects.filter(object_type="core.user", object_id=str(siri.pk)).count() == 3
 
@@ -163,7 +171,9 @@ def test_admin_cannot_grant_roles_outside_their_units(tree: Tree) -> None:
     admin = user_with(Role.ADMINISTRATOR, tree.housing)
     kari = user_with(Role.AGENT, tree.housing, username="kari")
 
-    logged_in(admin).post(f"/people/{kari.pk}/roles/", {"org_unit": tree.health.pk, "role": "agent"})
+    logged_in(admin).post(
+        f"/people/{kari.pk}/roles/", {"org_unit": tree.health.pk, "role": "agent"}
+    )
 
     assert not kari.memberships.filter(org_unit=tree.health).exists()
 
@@ -174,8 +184,13 @@ def test_audit_log_lists_and_filters_changes(tree: Tree) -> None:
     client = logged_in(admin)
     client.post(
         f"/org/{tree.health.pk}/",
-        {"name": "Health care", "slug": "health", "parent": tree.root.pk,
-         "time_zone": "Europe/Oslo", "language": "nb"},
+        {
+            "name": "Health care",
+            "slug": "health",
+            "parent": tree.root.pk,
+            "time_zone": "Europe/Oslo",
+            "language": "nb",
+        },
     )
 
     page = client.get("/audit/", {"action": "update", "object_type": "orgunit"}).content.decode()
@@ -230,4 +245,7 @@ def test_creating_a_token_in_the_ui_shows_it_once(tree: Tree) -> None:
     token = re.search(r'id="new-token">(lk_[^<]+)<', created)
     assert token is not None
     assert token.group(1) not in later
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {token.group(1)}").get("/api/v1/users/me").status_code == 200
+    assert (
+        Client(HTTP_AUTHORIZATION=f"Bearer {token.group(1)}").get("/api/v1/users/me").status_code
+        == 200
+    )

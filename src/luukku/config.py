@@ -46,7 +46,8 @@ def production_problems(*, debug: bool, secret_key: str, allowed_hosts: list[str
     if secret_key == DEFAULT_SECRET_KEY or len(secret_key) < 32:
         problems.append(
             "LUUKKU_SECRET_KEY is unset or too short: set it to a random string of at least "
-            "32 characters (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            "32 characters (for example: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
     if not allowed_hosts:
         problems.append(

@@ -1,6 +1,5 @@
 """Core's API: org units, users, teams, presence."""
 
-
 import datetime
 from typing import Any
 

@@ -29,7 +29,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     current = request.path
     return {
         "nav_items": [
-            {"url": url, "label": label, "current": current == url or (url != "/" and current.startswith(url))}
+            {
+                "url": url,
+                "label": label,
+                "current": current == url or (url != "/" and current.startswith(url)),
+            }
             for url, label in items
         ],
         "presence_choices": Presence.choices,

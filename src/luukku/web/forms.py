@@ -40,7 +40,8 @@ class UserForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     language = forms.ChoiceField(
-        label=_("Language"), choices=[("", _("Organization default")), *settings.LANGUAGES],
+        label=_("Language"),
+        choices=[("", _("Organization default")), *settings.LANGUAGES],
         required=False,
     )
     org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
@@ -62,7 +63,8 @@ class UserEditForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     language = forms.ChoiceField(
-        label=_("Language"), choices=[("", _("Organization default")), *settings.LANGUAGES],
+        label=_("Language"),
+        choices=[("", _("Organization default")), *settings.LANGUAGES],
         required=False,
     )
     is_active = forms.BooleanField(label=_("Active"), required=False)
@@ -91,7 +93,9 @@ class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
     members = forms.ModelMultipleChoiceField(
-        label=_("Members"), queryset=User.objects.none(), required=False,
+        label=_("Members"),
+        queryset=User.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -103,11 +107,13 @@ class TeamForm(forms.Form):
 
 class SettingsForm(forms.Form):
     language = forms.ChoiceField(
-        label=_("Language"), choices=[("", _("Organization default")), *settings.LANGUAGES],
+        label=_("Language"),
+        choices=[("", _("Organization default")), *settings.LANGUAGES],
         required=False,
     )
     time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=[("", _("My org unit's time zone")), *time_zone_choices()],
+        label=_("Time zone"),
+        choices=[("", _("My org unit's time zone")), *time_zone_choices()],
         required=False,
     )
 

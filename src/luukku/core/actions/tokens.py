@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from luukku.core.actions import audit
 from luukku.core.models import ApiToken, AuditEntry, User
 
-TOKEN_PREFIX = "lk"
+TOKEN_PREFIX = "lk"  # noqa: S105 (a tag, not a secret)
 
 
 class TokenError(Exception):

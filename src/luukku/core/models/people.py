@@ -35,11 +35,16 @@ class User(AbstractUser):
         verbose_name=_("organization"),
     )
     language = models.CharField(
-        _("language"), max_length=8, blank=True, choices=language_choices,
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=language_choices,
         help_text=_("Leave empty to follow the organization's default."),
     )
     time_zone = models.CharField(
-        _("time zone"), max_length=64, blank=True,
+        _("time zone"),
+        max_length=64,
+        blank=True,
         help_text=_("Leave empty to follow the primary org unit's time zone."),
     )
     presence = models.CharField(
@@ -47,7 +52,8 @@ class User(AbstractUser):
     )
     presence_set_at = models.DateTimeField(_("presence set at"), null=True, blank=True)
     presence_is_automatic = models.BooleanField(
-        _("set automatically"), default=False,
+        _("set automatically"),
+        default=False,
         help_text=_("True when Luukku changed the presence because the user was idle."),
     )
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)

@@ -87,14 +87,18 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DjangoValidationError)
     def model_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         return problem(
-            request, 422, _("The request is not valid; see errors."),
+            request,
+            422,
+            _("The request is not valid; see errors."),
             errors=_django_field_errors(exc),
         )
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        detail = exc.message if exc.message != "Unauthorized" else _(
-            "Authentication required: send 'Authorization: Bearer <token>'."
+        detail = (
+            exc.message
+            if exc.message != "Unauthorized"
+            else _("Authentication required: send 'Authorization: Bearer <token>'.")
         )
         return problem(request, 401, detail, headers={"WWW-Authenticate": 'Bearer realm="luukku"'})
 

@@ -12,7 +12,9 @@ from luukku.web.views.auth import staff
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = staff(request)
-    memberships = user.memberships.select_related("org_unit").order_by("-is_primary", "org_unit__path")
+    memberships = user.memberships.select_related("org_unit").order_by(
+        "-is_primary", "org_unit__path"
+    )
     return render(
         request,
         "web/home.html",

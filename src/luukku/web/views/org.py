@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -35,11 +37,14 @@ def org_unit_edit(request: HttpRequest, unit_id: int | None = None) -> HttpRespo
     parents = access.units_where(user, Perm.ORG_UNIT_MANAGE)
     if unit is not None:
         parents = parents.exclude(path__startswith=unit.path)
-    initial = {"time_zone": "Europe/Oslo", "language": "nb"}
+    initial: dict[str, Any] = {"time_zone": "Europe/Oslo", "language": "nb"}
     if unit is not None:
         initial = {
-            "name": unit.name, "slug": unit.slug, "parent": unit.parent,
-            "time_zone": unit.time_zone, "language": unit.language,
+            "name": unit.name,
+            "slug": unit.slug,
+            "parent": unit.parent,
+            "time_zone": unit.time_zone,
+            "language": unit.language,
         }
     elif request.GET.get("parent"):
         initial["parent"] = request.GET["parent"]
@@ -52,11 +57,17 @@ def org_unit_edit(request: HttpRequest, unit_id: int | None = None) -> HttpRespo
         try:
             with audit_channel("web"):
                 if unit is None:
-                    parent = access.org_unit_for_actor(user, data["parent"].pk, Perm.ORG_UNIT_MANAGE)
+                    parent = access.org_unit_for_actor(
+                        user, data["parent"].pk, Perm.ORG_UNIT_MANAGE
+                    )
                     org_actions.create_org_unit(
-                        organization=parent.organization, parent=parent, name=data["name"],
-                        slug=data["slug"], time_zone=data["time_zone"],
-                        language=data["language"], by=user,
+                        organization=parent.organization,
+                        parent=parent,
+                        name=data["name"],
+                        slug=data["slug"],
+                        time_zone=data["time_zone"],
+                        language=data["language"],
+                        by=user,
                     )
                     messages.success(request, _("Org unit created."))
                 else:

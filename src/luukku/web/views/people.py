@@ -57,9 +57,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
             with audit_channel("web"), transaction.atomic():
                 unit = access.org_unit_for_actor(actor, data["org_unit"].pk, Perm.USER_MANAGE)
                 created = people.create_user(
-                    organization=unit.organization, username=data["username"],
-                    email=data["email"], first_name=data["first_name"],
-                    last_name=data["last_name"], language=data["language"], by=actor,
+                    organization=unit.organization,
+                    username=data["username"],
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    language=data["language"],
+                    by=actor,
                 )
                 people.grant_role(
                     user=created, org_unit=unit, role=data["role"], is_primary=True, by=actor
@@ -69,7 +73,10 @@ def user_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("User created. They set their password with 'Forgot password' on the login page."),
+                _(
+                    "User created. They set their password with 'Forgot password' "
+                    "on the login page."
+                ),
             )
             return redirect("web:user_detail", user_id=created.pk)
     return render(request, "web/user_form.html", {"form": form})
@@ -84,8 +91,10 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     edit_form = UserEditForm(
         request.POST if request.POST.get("form") == "edit" else None,
         initial={
-            "first_name": subject.first_name, "last_name": subject.last_name,
-            "email": subject.email, "language": subject.language,
+            "first_name": subject.first_name,
+            "last_name": subject.last_name,
+            "email": subject.email,
+            "language": subject.language,
             "is_active": subject.is_active,
         },
     )

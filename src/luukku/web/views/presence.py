@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from luukku.core import access, filters
@@ -43,8 +43,13 @@ def presence_board(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/presence.html",
-        {"board": board, "units": units, "unit": unit, "today": today,
-         "stale_after": datetime.timedelta(minutes=10)},
+        {
+            "board": board,
+            "units": units,
+            "unit": unit,
+            "today": today,
+            "stale_after": datetime.timedelta(minutes=10),
+        },
     )
 
 

@@ -8,7 +8,9 @@ from luukku.core.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Load the demo organization, its units, staff and teams. Running it again changes nothing."
+    help = (
+        "Load the demo organization, its units, staff and teams. Running it again changes nothing."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default=DEMO_PASSWORD, help="password of the demo users")
@@ -23,7 +25,7 @@ class Command(BaseCommand):
         with audit_channel("cli"):
             organization = load_demo(password=password)
         self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {organization.name}"))
-        self.stdout.write("Demo logins (password: %s):" % password)
+        self.stdout.write(f"Demo logins (password: {password}):")
         for user in USERS:
             roles = ", ".join(f"{role} in {unit}" for role, unit in user.roles)
             self.stdout.write(f"  {user.username:<12} {roles}")

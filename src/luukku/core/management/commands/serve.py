@@ -28,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         children: list[subprocess.Popen[bytes]] = []
         if not no_worker:
-            children.append(subprocess.Popen([sys.executable, "-m", "luukku", "worker"]))  # noqa: S603
+            children.append(subprocess.Popen([sys.executable, "-m", "luukku", "worker"]))
         shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"Luukku is at http://{shown_host}:{port}/"))
         self.stdout.write("Press Ctrl-C to stop.")
