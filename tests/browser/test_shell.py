@@ -85,12 +85,13 @@ def test_the_shell_fits_a_phone_and_works_by_keyboard(browser, live_server, demo
     base = live_server.url
     User.objects.filter(username="agent").update(language="en")
 
-    page.goto(f"{base}/login/")
-    page.keyboard.press("Tab")
-    expect(page.locator(".skip-link")).to_be_focused()
     log_in(page, base, "agent")
     expect(page.get_by_role("heading", name="Welcome, Kari")).to_be_visible()
     page.goto(f"{base}/people/")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
 
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than a phone"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
@@ -37,6 +38,7 @@ class StaffLocaleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        language = None
         if isinstance(user, User) and user.is_authenticated:
             language = preferred_language(user)
             if language:
@@ -50,4 +52,13 @@ class StaffLocaleMiddleware:
             record_activity(user)
         response = self.get_response(request)
         timezone.deactivate()
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            # Remember the language for pages shown after logout, such as the login page.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+            )
         return response
