@@ -29,7 +29,7 @@ class LuukkuWorker(Worker):
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         super().run_task(db_task_result)
-        db_task_result.refresh_from_db()
+        # The base worker records the outcome on this same object (set_successful/set_failed).
         if db_task_result.status == TaskResultStatus.FAILED:
             if jobs.reschedule_if_retries_left(db_task_result):
                 logger.warning(
