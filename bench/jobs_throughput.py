@@ -29,8 +29,14 @@ def _drain(worker_id: str) -> None:
     from luukku.core.worker import LuukkuWorker
 
     LuukkuWorker(
-        queue_names=["*"], interval=0, batch=True, backend_name="default",
-        startup_delay=False, max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
     ).run()
 
 
@@ -71,7 +77,9 @@ def main() -> None:
     print(f"database: {connection.vendor}, jobs: {args.jobs}")
     for workers in args.workers:
         enqueue_rate, drain_rate = run(args.jobs, workers)
-        print(f"workers={workers}: enqueue {enqueue_rate:,.0f} jobs/s, drain {drain_rate:,.0f} jobs/s")
+        print(
+            f"workers={workers}: enqueue {enqueue_rate:,.0f} jobs/s, drain {drain_rate:,.0f} jobs/s"
+        )
 
 
 if __name__ == "__main__":
