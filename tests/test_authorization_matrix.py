@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from luukku.core.models import AuditEntry, OrgUnit, Role, Team, User
+from luukku.core.models import Absence, AuditEntry, OrgUnit, Role, Team, User, WorkingHours
 from tests.conftest import Tree, bearer
 from tests.factories import TeamFactory, user_with
 
@@ -134,6 +134,30 @@ ENDPOINTS = {
         lambda w: {"presence": "busy"},
         {"supervisor_housing": 200, "admin_housing": 200, "kari": 200},
     ),
+    "get working hours": Endpoint(
+        "GET", lambda w: f"/api/v1/users/{w.kari.pk}/working-hours", None, HOUSING_STAFF
+    ),
+    "set working hours": Endpoint(
+        "PUT",
+        lambda w: f"/api/v1/users/{w.kari.pk}/working-hours",
+        lambda w: {"intervals": [{"weekday": 0, "starts": "08:00", "ends": "12:00"}]},
+        {"supervisor_housing": 200, "admin_housing": 200, "kari": 200},
+    ),
+    "list absences": Endpoint(
+        "GET", lambda w: f"/api/v1/users/{w.kari.pk}/absences", None, HOUSING_STAFF
+    ),
+    "add absence": Endpoint(
+        "POST",
+        lambda w: f"/api/v1/users/{w.kari.pk}/absences",
+        lambda w: {"kind": "holiday", "starts_on": "2026-12-21", "ends_on": "2026-12-31"},
+        {"supervisor_housing": 201, "admin_housing": 201, "kari": 201},
+    ),
+    "delete team": Endpoint(
+        "DELETE",
+        lambda w: f"/api/v1/teams/{w.team.pk}",
+        None,
+        {"supervisor_housing": 204, "admin_housing": 204},
+    ),
 }
 
 ACTORS = [
@@ -155,6 +179,8 @@ def _state(world: World) -> tuple[Any, ...]:
         list(OrgUnit.objects.values_list("pk", "name", "path").order_by("pk")),
         list(User.objects.values_list("pk", "first_name", "presence").order_by("pk")),
         list(Team.objects.values_list("pk", "name").order_by("pk")),
+        list(WorkingHours.objects.values_list("user", "weekday", "starts", "ends")),
+        list(Absence.objects.values_list("user", "starts_on", "ends_on")),
     )
 
 

@@ -1,6 +1,13 @@
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
+
+# WhiteNoise streams static files through a synchronous iterator; under ASGI
+# Django wraps it and warns on every file. The files are small and cached.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luukku.settings")
 

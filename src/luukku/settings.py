@@ -140,7 +140,7 @@ def _email_settings(url: str) -> dict[str, object]:
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": parsed.hostname or "localhost",
-        "EMAIL_PORT": parsed.port or 25,
+        "EMAIL_PORT": parsed.port or (465 if parsed.scheme == "smtps" else 25),
         "EMAIL_HOST_USER": unquote(parsed.username or ""),
         "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
         "EMAIL_USE_TLS": query.get("starttls", ["0"])[0] in {"1", "true"},

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from luukku.core.models import Membership, OrgUnit, Role, Team, User
 
@@ -29,6 +30,19 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     JOBS_MANAGE = "jobs.manage"
 
+
+PERM_LABELS = {
+    Perm.ORG_UNIT_VIEW: gettext_lazy("See org units"),
+    Perm.ORG_UNIT_MANAGE: gettext_lazy("Create and change org units"),
+    Perm.USER_VIEW: gettext_lazy("See staff"),
+    Perm.USER_MANAGE: gettext_lazy("Create staff and grant roles"),
+    Perm.TEAM_VIEW: gettext_lazy("See teams"),
+    Perm.TEAM_MANAGE: gettext_lazy("Create and change teams"),
+    Perm.PRESENCE_VIEW: gettext_lazy("See who is present"),
+    Perm.PRESENCE_MANAGE: gettext_lazy("Set others' presence, working hours and absences"),
+    Perm.AUDIT_VIEW: gettext_lazy("Read the audit log"),
+    Perm.JOBS_MANAGE: gettext_lazy("Retry failed background jobs"),
+}
 
 _EVERY_STAFF_MEMBER = frozenset(
     {Perm.ORG_UNIT_VIEW, Perm.USER_VIEW, Perm.TEAM_VIEW, Perm.PRESENCE_VIEW}
@@ -140,6 +154,14 @@ def user_for_actor(actor: User, user_id: int, perm: Perm = Perm.USER_VIEW) -> Us
         return users_visible_to(actor, perm).get(pk=user_id)
     except User.DoesNotExist:
         raise AccessDenied(_("You do not have permission to do this here.")) from None
+
+
+def schedule_owner_for_actor(actor: User, user_id: int) -> User:
+    """The user whose presence, working hours or absences `actor` may change: oneself,
+    or someone in a unit where `actor` manages presence (a supervisor's team)."""
+    if user_id == actor.pk:
+        return actor
+    return user_for_actor(actor, user_id, Perm.PRESENCE_MANAGE)
 
 
 def teams_visible_to(actor: User, perm: Perm = Perm.TEAM_VIEW) -> QuerySet[Team]:

@@ -13,7 +13,7 @@ from luukku.core.access import Perm
 from luukku.core.actions import org as org_actions
 from luukku.core.actions import people, presence
 from luukku.core.actions.audit import audit_channel
-from luukku.core.models import Membership, OrgUnit, Presence, Role, Team, User
+from luukku.core.models import Absence, Membership, OrgUnit, Presence, Role, Team, User
 from luukku.core.restapi.pagination import CursorPagination
 from luukku.core.restapi.schema import Email, StrictSchema
 
@@ -277,6 +277,15 @@ def update_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> Team:
         return people.update_team(team, name=payload.name, members=members, by=actor)
 
 
+@router.delete("/teams/{team_id}", response={204: None}, tags=["people"])
+def delete_team(request: HttpRequest, team_id: int) -> tuple[int, None]:
+    actor = actor_of(request)
+    team = access.team_for_actor(actor, team_id, Perm.TEAM_MANAGE)
+    with audit_channel("api"):
+        people.delete_team(team, by=actor)
+    return 204, None
+
+
 # --- presence --------------------------------------------------------------
 
 
@@ -323,11 +332,78 @@ def list_presence(request: HttpRequest, org_unit_id: int | None = None) -> list[
 @router.put("/users/{user_id}/presence", response=PresenceOut, tags=["people"])
 def set_presence(request: HttpRequest, user_id: int, payload: PresenceIn) -> PresenceOut:
     actor = actor_of(request)
-    if user_id == actor.pk:
-        user = actor
-    else:
-        user = access.user_for_actor(actor, user_id, Perm.PRESENCE_MANAGE)
+    user = access.schedule_owner_for_actor(actor, user_id)
     with audit_channel("api"):
         presence.set_presence(user, presence=payload.presence, by=actor)
     user.refresh_from_db()
     return _presence_row(user, datetime.date.today())
+
+
+# --- working hours and absences ---------------------------------------------
+
+
+class IntervalSchema(StrictSchema):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    starts: datetime.time
+    ends: datetime.time
+
+
+class WorkingHoursIn(StrictSchema):
+    intervals: list[IntervalSchema]
+
+
+class AbsenceOut(Schema):
+    id: int
+    kind: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    note: str
+
+
+class AbsenceIn(StrictSchema):
+    kind: Absence.Kind
+    starts_on: datetime.date
+    ends_on: datetime.date
+    note: str = Field("", max_length=200)
+
+
+def _intervals(user: User) -> list[IntervalSchema]:
+    return [
+        IntervalSchema(weekday=w.weekday, starts=w.starts, ends=w.ends)
+        for w in user.working_hours.all()
+    ]
+
+
+@router.get("/users/{user_id}/working-hours", response=list[IntervalSchema], tags=["people"])
+def get_working_hours(request: HttpRequest, user_id: int) -> list[IntervalSchema]:
+    return _intervals(access.user_for_actor(actor_of(request), user_id))
+
+
+@router.put("/users/{user_id}/working-hours", response=list[IntervalSchema], tags=["people"])
+def put_working_hours(
+    request: HttpRequest, user_id: int, payload: WorkingHoursIn
+) -> list[IntervalSchema]:
+    """Replace the user's regular week. Own hours, or as a supervisor of the user's unit."""
+    actor = actor_of(request)
+    user = access.schedule_owner_for_actor(actor, user_id)
+    with audit_channel("api"):
+        people.set_working_hours(
+            user=user,
+            intervals=[(i.weekday, i.starts, i.ends) for i in payload.intervals],
+            by=actor,
+        )
+    return _intervals(user)
+
+
+@router.get("/users/{user_id}/absences", response=list[AbsenceOut], tags=["people"])
+def list_absences(request: HttpRequest, user_id: int) -> list[Absence]:
+    return list(access.user_for_actor(actor_of(request), user_id).absences.all())
+
+
+@router.post("/users/{user_id}/absences", response={201: AbsenceOut}, tags=["people"])
+def add_absence(request: HttpRequest, user_id: int, payload: AbsenceIn) -> tuple[int, Absence]:
+    actor = actor_of(request)
+    user = access.schedule_owner_for_actor(actor, user_id)
+    with audit_channel("api"):
+        absence = people.add_absence(user=user, by=actor, **payload.dict())
+    return 201, absence

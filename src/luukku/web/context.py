@@ -21,6 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (reverse("web:users"), _("People")),
         (reverse("web:teams"), _("Teams")),
         (reverse("web:presence"), _("Presence")),
+        (reverse("web:roles"), _("Roles")),
     ]
     if access.can(user, Perm.AUDIT_VIEW):
         items.append((reverse("web:audit"), _("Audit log")))

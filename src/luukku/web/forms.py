@@ -10,7 +10,7 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from luukku.core.jobs import enqueue_on_commit
-from luukku.core.models import Absence, AuditEntry, OrgUnit, Presence, Role, User
+from luukku.core.models import Absence, AuditEntry, OrgUnit, Presence, Role, User, WorkingHours
 from luukku.core.tasks import send_staff_email
 
 
@@ -159,3 +159,61 @@ class QueuedPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         enqueue_on_commit(send_staff_email, subject=subject, body=body, to=[to_email])
+
+
+class WorkingHoursForm(forms.Form):
+    """A regular week: up to two intervals per weekday; leave a day empty for a day off."""
+
+    SLOTS = 2
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day, day_name in WorkingHours.Weekday.choices:
+            for slot in range(self.SLOTS):
+                for edge, label in (("starts", _("from")), ("ends", _("to"))):
+                    name = f"{day_name} {label}"
+                    self.fields[f"d{day}_{slot}_{edge}"] = forms.TimeField(
+                        label=name,
+                        required=False,
+                        widget=forms.TimeInput(
+                            attrs={"type": "time", "aria-label": name}, format="%H:%M"
+                        ),
+                    )
+
+    @classmethod
+    def initial_for(cls, hours: Any) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
+        used: dict[int, int] = {}
+        for interval in hours:
+            slot = used.get(interval.weekday, 0)
+            if slot < cls.SLOTS:
+                initial[f"d{interval.weekday}_{slot}_starts"] = interval.starts
+                initial[f"d{interval.weekday}_{slot}_ends"] = interval.ends
+            used[interval.weekday] = slot + 1
+        return initial
+
+    def rows(self) -> list[tuple[str, list[tuple[Any, Any]]]]:
+        """(day name, [(starts field, ends field) per slot]) for the template."""
+        return [
+            (
+                str(day_name),
+                [
+                    (self[f"d{day}_{slot}_starts"], self[f"d{day}_{slot}_ends"])
+                    for slot in range(self.SLOTS)
+                ],
+            )
+            for day, day_name in WorkingHours.Weekday.choices
+        ]
+
+    def intervals(self) -> list[tuple[int, Any, Any]]:
+        found = []
+        for day, _day_name in WorkingHours.Weekday.choices:
+            for slot in range(self.SLOTS):
+                starts = self.cleaned_data.get(f"d{day}_{slot}_starts")
+                ends = self.cleaned_data.get(f"d{day}_{slot}_ends")
+                if starts is None and ends is None:
+                    continue
+                if starts is None or ends is None:
+                    raise forms.ValidationError(_("Give both a start and an end time."))
+                found.append((day, starts, ends))
+        return found

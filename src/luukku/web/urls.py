@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from luukku.web.views import account, audit, home, jobs, org, people, presence, teams
+from luukku.web.views import account, audit, home, jobs, org, people, presence, roles, teams
 from luukku.web.views.auth import LoginView, PasswordResetView
 
 app_name = "web"
@@ -58,6 +58,13 @@ urlpatterns = [
         name="membership_remove",
     ),
     path("people/<int:user_id>/absences/", people.absence_add, name="absence_add"),
+    path(
+        "people/<int:user_id>/working-hours/",
+        people.working_hours_set,
+        name="working_hours_set",
+    ),
+    path("roles/", roles.role_matrix, name="roles"),
+    path("teams/<int:team_id>/delete/", teams.team_delete, name="team_delete"),
     path("teams/", teams.teams, name="teams"),
     path("teams/new/", teams.team_edit, name="team_create"),
     path("teams/<int:team_id>/", teams.team_edit, name="team_edit"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -176,6 +177,19 @@ def update_team(
 
 
 @transaction.atomic
+def delete_team(team: Team, *, by: User | None) -> None:
+    members = sorted(team.members.values_list("username", flat=True))
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.DELETE,
+        obj=team,
+        org_unit=team.org_unit,
+        changes={"name": [team.name, None], "members": [members, None]},
+    )
+    team.delete()
+
+
+@transaction.atomic
 def add_absence(
     *, user: User, kind: str, starts_on: Any, ends_on: Any, note: str = "", by: User | None
 ) -> Absence:
@@ -192,20 +206,38 @@ def add_absence(
     return absence
 
 
+def _interval_text(weekday: int, starts: Any, ends: Any) -> str:
+    return f"{weekday}:{starts:%H:%M}-{ends:%H:%M}"
+
+
 @transaction.atomic
 def set_working_hours(
     *, user: User, intervals: list[tuple[int, Any, Any]], by: User | None
 ) -> list[WorkingHours]:
-    """Replace the user's regular week with `intervals` of (weekday, starts, ends)."""
-    before = [str(w) for w in user.working_hours.all()]
-    user.working_hours.all().delete()
-    rows = []
-    for weekday, starts, ends in intervals:
+    """Replace the user's regular week with `intervals` of (weekday, starts, ends).
+
+    Raises ValidationError, changing nothing, when an interval is empty or two overlap.
+    """
+    rows: list[WorkingHours] = []
+    for weekday, starts, ends in sorted(intervals):
         row = WorkingHours(user=user, weekday=weekday, starts=starts, ends=ends)
-        row.full_clean()
+        row.full_clean(exclude=["user"])
+        if row.ends <= row.starts:
+            raise ValidationError(
+                _("Working hours must end after they start (%(interval)s).")
+                % {"interval": _interval_text(weekday, starts, ends)}
+            )
+        previous = rows[-1] if rows else None
+        if previous and previous.weekday == weekday and starts < previous.ends:
+            raise ValidationError(
+                _("Working hours overlap on the same day (%(interval)s).")
+                % {"interval": _interval_text(weekday, starts, ends)}
+            )
         rows.append(row)
+    before = [_interval_text(w.weekday, w.starts, w.ends) for w in user.working_hours.all()]
+    user.working_hours.all().delete()
     WorkingHours.objects.bulk_create(rows)
-    after = [str(w) for w in rows]
+    after = [_interval_text(w.weekday, w.starts, w.ends) for w in rows]
     if before != after:
         audit.record(
             actor=by,

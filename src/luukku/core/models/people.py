@@ -140,7 +140,9 @@ class WorkingHours(models.Model):
         ordering = ["user", "weekday", "starts"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends__gt=models.F("starts")), name="working_hours_positive"
+                condition=models.Q(ends__gt=models.F("starts")),
+                name="working_hours_positive",
+                violation_error_message=_("Working hours must end after they start."),
             ),
         ]
 
@@ -169,7 +171,9 @@ class Absence(models.Model):
         ordering = ["-starts_on"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_on__gte=models.F("starts_on")), name="absence_ordered"
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="absence_ordered",
+                violation_error_message=_("The last day cannot come before the first day."),
             ),
         ]
 

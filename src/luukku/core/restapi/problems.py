@@ -68,7 +68,11 @@ def _field_errors(exc: NinjaValidationError) -> list[dict[str, Any]]:
 def _django_field_errors(exc: DjangoValidationError) -> list[dict[str, Any]]:
     if hasattr(exc, "error_dict"):
         return [
-            {"field": field, "in": "body", "message": " ".join(str(m) for m in messages)}
+            {
+                "field": "" if field == "__all__" else field,
+                "in": "body",
+                "message": " ".join(str(m) for m in messages),
+            }
             for field, messages in exc.message_dict.items()
         ]
     return [{"field": "", "in": "body", "message": m} for m in exc.messages]

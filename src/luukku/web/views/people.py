@@ -15,7 +15,13 @@ from luukku.core.access import Perm
 from luukku.core.actions import people
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import Membership, Presence, Role
-from luukku.web.forms import AbsenceForm, MembershipForm, UserEditForm, UserForm
+from luukku.web.forms import (
+    AbsenceForm,
+    MembershipForm,
+    UserEditForm,
+    UserForm,
+    WorkingHoursForm,
+)
 from luukku.web.views.auth import staff
 
 
@@ -122,7 +128,9 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "absence_form": AbsenceForm(),
             "memberships": subject.memberships.select_related("org_unit"),
             "absences": subject.absences.all()[:20],
-            "working_hours": subject.working_hours.all(),
+            "working_hours_form": WorkingHoursForm(
+                initial=WorkingHoursForm.initial_for(subject.working_hours.all())
+            ),
             "teams": subject.teams.select_related("org_unit"),
         },
     )
@@ -159,12 +167,27 @@ def membership_remove(request: HttpRequest, user_id: int, membership_id: int) ->
 
 @login_required
 @require_POST
+def working_hours_set(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor = staff(request)
+    subject = access.schedule_owner_for_actor(actor, user_id)
+    form = WorkingHoursForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([str(e) for errors in form.errors.values() for e in errors])
+        with audit_channel("web"):
+            people.set_working_hours(user=subject, intervals=form.intervals(), by=actor)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Working hours saved."))
+    return redirect("web:user_detail", user_id=subject.pk)
+
+
+@login_required
+@require_POST
 def absence_add(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = staff(request)
-    if user_id == actor.pk:
-        subject = actor
-    else:
-        subject = access.user_for_actor(actor, user_id, Perm.PRESENCE_MANAGE)
+    subject = access.schedule_owner_for_actor(actor, user_id)
     form = AbsenceForm(request.POST)
     if form.is_valid():
         try:

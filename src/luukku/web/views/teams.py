@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from luukku.core import access
 from luukku.core.access import Perm
@@ -62,3 +63,14 @@ def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
             messages.success(request, _("Team saved."))
             return redirect("web:teams")
     return render(request, "web/team_form.html", {"form": form, "team": team})
+
+
+@login_required
+@require_POST
+def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
+    user = staff(request)
+    team = access.team_for_actor(user, team_id, Perm.TEAM_MANAGE)
+    with audit_channel("web"):
+        people.delete_team(team, by=user)
+    messages.success(request, _("Team deleted."))
+    return redirect("web:teams")
