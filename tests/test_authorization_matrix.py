@@ -231,3 +231,55 @@ def test_housing_rights_reach_down_the_tree(world: World) -> None:
 
     assert response.status_code == 200
     assert [row["username"] for row in response.json()] == ["kari"]
+
+
+def test_a_unit_admin_cannot_manage_someone_whose_roles_reach_beyond_the_unit(
+    world: World,
+) -> None:
+    """The organization admin also helps out in Housing North: the Housing admin sees
+    them there, but may not change their details, presence or schedule."""
+    org_admin = user_with(Role.ADMINISTRATOR, world.tree.root, username="boss")
+    from luukku.core.actions import people
+
+    people.grant_role(user=org_admin, org_unit=world.tree.housing_north, role=Role.AGENT, by=None)
+    housing_admin = world.actors["admin_housing"]
+    supervisor = world.actors["supervisor_housing"]
+    assert housing_admin is not None and supervisor is not None
+    as_admin, as_supervisor = bearer(housing_admin), bearer(supervisor)
+    before = _state(world)
+
+    patched = as_admin.patch(
+        f"/api/v1/users/{org_admin.pk}",
+        data=json.dumps({"email": "attacker@example.test"}),
+        content_type="application/json",
+    )
+    absence = as_supervisor.post(
+        f"/api/v1/users/{org_admin.pk}/absences",
+        data=json.dumps({"kind": "holiday", "starts_on": "2026-12-01", "ends_on": "2026-12-02"}),
+        content_type="application/json",
+    )
+    seen = as_admin.get(f"/api/v1/users/{org_admin.pk}")
+
+    assert patched.status_code == 403
+    assert absence.status_code == 403
+    assert seen.status_code == 200
+    assert _state(world) == before
+
+
+def test_a_unit_admin_cannot_manage_a_superuser(world: World) -> None:
+    from luukku.core.actions import people
+
+    root = User.objects.create_superuser("root", "root@example.test", "x")
+    people.grant_role(user=root, org_unit=world.tree.housing_north, role=Role.AGENT, by=None)
+    housing_admin = world.actors["admin_housing"]
+    assert housing_admin is not None
+
+    response = bearer(housing_admin).patch(
+        f"/api/v1/users/{root.pk}",
+        data=json.dumps({"is_active": False}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert root.is_active

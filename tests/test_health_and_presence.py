@@ -51,13 +51,21 @@ def test_idle_staff_drift_to_away_then_offline_and_come_back(tree: Tree) -> None
     assert (agent.presence, agent.presence_is_automatic) == ("available", False)
 
 
-def test_a_busy_choice_made_by_hand_survives_activity(tree: Tree) -> None:
-    agent = user_with(Role.AGENT, tree.housing, presence="busy")
+def test_a_presence_chosen_by_hand_survives_idleness_and_activity(tree: Tree) -> None:
+    now = timezone.now()
+    on_call = user_with(Role.AGENT, tree.housing, presence="busy")
+    in_meeting = user_with(Role.AGENT, tree.housing, presence="away")
+    for user in (on_call, in_meeting):
+        user.last_seen_at = now - datetime.timedelta(hours=3)
+        user.save()
 
-    record_activity(agent)
+    mark_idle_users(now=now)
+    record_activity(on_call, now=now)
 
-    agent.refresh_from_db()
-    assert agent.presence == "busy"
+    on_call.refresh_from_db()
+    in_meeting.refresh_from_db()
+    assert on_call.presence == "busy"
+    assert in_meeting.presence == "away"
 
 
 def test_on_duty_respects_working_hours_and_absences(tree: Tree) -> None:

@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from luukku.core import jobs
 from luukku.core.models import PeriodicRun, Role, WorkerHeartbeat
-from luukku.core.worker import LuukkuWorker, recover_abandoned_jobs
+from luukku.core.worker import LuukkuWorker, recover_abandoned_jobs, scheduler_loop
 from tests.conftest import Tree
 from tests.factories import user_with
 from tests.jobs_for_tests import always_fails, fails_once, record, runs_of
@@ -179,3 +179,23 @@ def test_a_running_job_of_a_live_worker_is_left_alone() -> None:
 
     assert recover_abandoned_jobs() == 0
     assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.RUNNING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_worker_still_sends_heartbeats() -> None:
+    """Otherwise other workers would take its long jobs for orphans and run them twice."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=lambda: (scheduler_loop("batch-1", stop, schedule=False), connections.close_all())
+    )
+    thread.start()
+    try:
+        for _ in range(50):
+            if WorkerHeartbeat.objects.filter(worker_id="batch-1").exists():
+                break
+            threading.Event().wait(0.1)
+        assert WorkerHeartbeat.objects.filter(worker_id="batch-1").exists()
+        assert not PeriodicRun.objects.exists()
+    finally:
+        stop.set()
+        thread.join(timeout=10)

@@ -13,7 +13,14 @@ from tests.factories import TeamFactory, user_with
 
 pytestmark = pytest.mark.django_db
 
-ENDPOINTS = ["/api/v1/users", "/api/v1/teams", "/api/v1/presence", "/people/", "/teams/", "/presence/"]
+ENDPOINTS = [
+    "/api/v1/users",
+    "/api/v1/teams",
+    "/api/v1/presence",
+    "/people/",
+    "/teams/",
+    "/presence/",
+]
 
 
 def grow(tree: Tree, n: int) -> None:

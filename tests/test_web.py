@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from luukku.core.models import AuditEntry, Role, User
 from tests.conftest import Tree
@@ -249,3 +251,95 @@ def test_creating_a_token_in_the_ui_shows_it_once(tree: Tree) -> None:
         Client(HTTP_AUTHORIZATION=f"Bearer {token.group(1)}").get("/api/v1/users/me").status_code
         == 200
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_user_is_invited_and_chooses_a_password(tree: Tree) -> None:
+    admin = user_with(Role.ADMINISTRATOR, tree.housing)
+    client = logged_in(admin)
+
+    client.post(
+        "/people/new/",
+        {
+            "username": "siri",
+            "first_name": "Siri",
+            "email": "siri@example.test",
+            "language": "nb",
+            "org_unit": tree.housing.pk,
+            "role": "agent",
+        },
+    )
+    queued = DBTaskResult.objects.get()
+    run_due_jobs()
+
+    # The queue holds a link pattern, never a working token.
+    assert set(queued.args_kwargs["kwargs"]) == {"user_id", "link_template", "invitation"}
+    assert queued.args_kwargs["kwargs"]["link_template"].endswith("/{uid}/{token}/")
+    assert len(mail.outbox) == 1
+    invitation = mail.outbox[0]
+    assert invitation.to == ["siri@example.test"]
+    assert "Velkommen" in invitation.subject  # in Siri's language
+    link = re.search(r"https?://[^/]+(/password-reset/\S+/)", invitation.body)
+    assert link is not None
+    guest = Client()
+    form = guest.get(link.group(1), follow=True)
+    guest.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-fresh-long-passphrase", "new_password2": "a-fresh-long-passphrase"},
+    )
+    siri = User.objects.get(username="siri")
+    assert siri.check_password("a-fresh-long-passphrase")
+    assert AuditEntry.objects.filter(
+        object_id=str(siri.pk), changes__password__1="set by link"
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_failed_logins_are_in_the_audit_log(tree: Tree) -> None:
+    kari = user_with(Role.AGENT, tree.housing, username="kari")
+
+    Client().post("/login/", {"username": "kari", "password": "guess"})
+    Client().post("/login/", {"username": "nobody", "password": "guess"})
+
+    failures = AuditEntry.objects.filter(action="login_failed").order_by("pk")
+    assert [(f.object_repr, f.object_id) for f in failures] == [
+        ("kari", str(kari.pk)),
+        ("nobody", ""),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_unit_admin_can_rename_their_own_top_unit(tree: Tree) -> None:
+    client = logged_in(user_with(Role.ADMINISTRATOR, tree.housing))
+
+    response = client.post(
+        f"/org/{tree.housing.pk}/",
+        {
+            "name": "Housing services",
+            "slug": "housing",
+            "parent": tree.root.pk,
+            "time_zone": "Europe/Oslo",
+            "language": "nb",
+        },
+    )
+
+    assert response.status_code == 302
+    tree.housing.refresh_from_db()
+    assert tree.housing.name == "Housing services"
+    assert tree.housing.parent_id == tree.root.pk
+
+
+@pytest.mark.django_db
+def test_an_unknown_time_zone_is_refused(tree: Tree) -> None:
+    admin = user_with(Role.ADMINISTRATOR, tree.root)
+    kari = user_with(Role.AGENT, tree.housing)
+    from tests.conftest import bearer
+
+    response = bearer(admin).patch(
+        f"/api/v1/users/{kari.pk}",
+        data=json.dumps({"time_zone": "Mars/Olympus"}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "time_zone"

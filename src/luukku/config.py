@@ -38,7 +38,9 @@ def var_dir() -> Path:
     return Path(os.environ.get("LUUKKU_VAR_DIR", "var")).resolve()
 
 
-def production_problems(*, debug: bool, secret_key: str, allowed_hosts: list[str]) -> list[str]:
+def production_problems(
+    *, debug: bool, secret_key: str, allowed_hosts: list[str], email_backend: str = ""
+) -> list[str]:
     """What must be set before Luukku may serve in production mode."""
     if debug:
         return []
@@ -54,6 +56,12 @@ def production_problems(*, debug: bool, secret_key: str, allowed_hosts: list[str
             "LUUKKU_ALLOWED_HOSTS is unset: set it to the host names Luukku is served under, "
             "comma-separated (for example: crm.example.org)."
         )
+    if email_backend.endswith("console.EmailBackend"):
+        problems.append(
+            "LUUKKU_SMTP_URL is unset: set it to the mail server for system mail such as "
+            "password links (for example: smtp://user:password@mail.example.org:587?starttls=1); "
+            "without it those mails would be printed to the log."
+        )
     return problems
 
 
@@ -65,6 +73,7 @@ def verify_production_settings() -> None:
         debug=settings.DEBUG,
         secret_key=settings.SECRET_KEY,
         allowed_hosts=list(settings.ALLOWED_HOSTS),
+        email_backend=settings.EMAIL_BACKEND,
     )
     if problems:
         raise ConfigurationError(

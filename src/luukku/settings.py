@@ -28,10 +28,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
     "luukku.core",
+    "luukku.customers",
     "luukku.api",
     "luukku.web",
 ]

@@ -29,6 +29,12 @@ class Perm(StrEnum):
     PRESENCE_MANAGE = "presence.manage"
     AUDIT_VIEW = "audit.view"
     JOBS_MANAGE = "jobs.manage"
+    CUSTOMER_VIEW = "customer.view"
+    CUSTOMER_EDIT = "customer.edit"
+    CUSTOMER_IMPORT = "customer.import"
+    CUSTOMER_EXPORT = "customer.export"
+    CUSTOMER_SCHEMA = "customer.schema"
+    EVENT_INGEST = "event.ingest"
 
 
 PERM_LABELS = {
@@ -42,18 +48,25 @@ PERM_LABELS = {
     Perm.PRESENCE_MANAGE: gettext_lazy("Set others' presence, working hours and absences"),
     Perm.AUDIT_VIEW: gettext_lazy("Read the audit log"),
     Perm.JOBS_MANAGE: gettext_lazy("Retry failed background jobs"),
+    Perm.CUSTOMER_VIEW: gettext_lazy("See customers and their timeline"),
+    Perm.CUSTOMER_EDIT: gettext_lazy("Create and change customers"),
+    Perm.CUSTOMER_IMPORT: gettext_lazy("Import customers from files"),
+    Perm.CUSTOMER_EXPORT: gettext_lazy("Export customer lists"),
+    Perm.CUSTOMER_SCHEMA: gettext_lazy("Define custom fields, relationship types and sources"),
+    Perm.EVENT_INGEST: gettext_lazy("Send timeline events from source systems"),
 }
 
 _EVERY_STAFF_MEMBER = frozenset(
-    {Perm.ORG_UNIT_VIEW, Perm.USER_VIEW, Perm.TEAM_VIEW, Perm.PRESENCE_VIEW}
+    {Perm.ORG_UNIT_VIEW, Perm.USER_VIEW, Perm.TEAM_VIEW, Perm.PRESENCE_VIEW, Perm.CUSTOMER_VIEW}
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMINISTRATOR: frozenset(Perm),
-    Role.SUPERVISOR: _EVERY_STAFF_MEMBER | {Perm.TEAM_MANAGE, Perm.PRESENCE_MANAGE},
-    Role.AGENT: _EVERY_STAFF_MEMBER,
+    Role.SUPERVISOR: _EVERY_STAFF_MEMBER
+    | {Perm.TEAM_MANAGE, Perm.PRESENCE_MANAGE, Perm.CUSTOMER_EDIT, Perm.CUSTOMER_EXPORT},
+    Role.AGENT: _EVERY_STAFF_MEMBER | {Perm.CUSTOMER_EDIT},
     Role.FIELD_WORKER: _EVERY_STAFF_MEMBER,
-    Role.MARKETER: _EVERY_STAFF_MEMBER,
+    Role.MARKETER: _EVERY_STAFF_MEMBER | {Perm.CUSTOMER_EXPORT},
     Role.ANALYST: _EVERY_STAFF_MEMBER,
 }
 
@@ -129,10 +142,17 @@ def org_unit_for_actor(actor: User, unit_id: int, perm: Perm = Perm.ORG_UNIT_VIE
     return unit
 
 
-def users_visible_to(actor: User, perm: Perm = Perm.USER_VIEW) -> QuerySet[User]:
-    """Staff users who belong to a unit where `actor` holds `perm`.
+_MANAGING_PERMS = frozenset({Perm.USER_MANAGE, Perm.PRESENCE_MANAGE})
 
-    Users without any membership are visible only to organization administrators.
+
+def users_visible_to(actor: User, perm: Perm = Perm.USER_VIEW) -> QuerySet[User]:
+    """Staff users `actor` may see (or manage) with `perm`.
+
+    Seeing a user needs `perm` in one of their units. Managing one (changing their
+    details, roles, presence or schedule) needs `perm` in *every* unit they belong to,
+    so nobody manages a colleague whose roles reach beyond their own. Users without
+    any membership are reachable only by organization administrators, and
+    superusers only by superusers.
     """
     if actor.is_superuser and actor.is_active:
         return User.objects.all()
@@ -142,7 +162,11 @@ def users_visible_to(actor: User, perm: Perm = Perm.USER_VIEW) -> QuerySet[User]
         query |= Q(pk=actor.pk)
     if is_organization_admin(actor):
         query |= Q(memberships__isnull=True)
-    return User.objects.filter(query).distinct()
+    users = User.objects.filter(query)
+    if perm in _MANAGING_PERMS:
+        outside = Membership.objects.exclude(org_unit__in=units).values("user_id")
+        users = users.exclude(pk__in=outside).exclude(is_superuser=True)
+    return users.distinct()
 
 
 def user_for_actor(actor: User, user_id: int, perm: Perm = Perm.USER_VIEW) -> User:

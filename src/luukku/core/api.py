@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
@@ -13,6 +14,7 @@ from luukku.core.access import Perm
 from luukku.core.actions import org as org_actions
 from luukku.core.actions import people, presence
 from luukku.core.actions.audit import audit_channel
+from luukku.core.links import password_link_template
 from luukku.core.models import Absence, Membership, OrgUnit, Presence, Role, Team, User
 from luukku.core.restapi.pagination import CursorPagination
 from luukku.core.restapi.schema import Email, StrictSchema
@@ -197,12 +199,16 @@ def create_user(request: HttpRequest, payload: UserCreate) -> tuple[int, User]:
             first_name=payload.first_name,
             last_name=payload.last_name,
             language=payload.language,
+            org_unit=units[0],
             by=actor,
         )
         for unit, m in zip(units, payload.memberships, strict=True):
             people.grant_role(
                 user=user, org_unit=unit, role=m.role, is_primary=m.is_primary, by=actor
             )
+        people.send_password_link(
+            user, link_template=password_link_template(request), invitation=True
+        )
     return 201, _user_rows(User.objects.filter(pk=user.pk)).get()
 
 
@@ -325,7 +331,7 @@ def list_presence(request: HttpRequest, org_unit_id: int | None = None) -> list[
     users = filters.filter_users(
         access.users_visible_to(actor, Perm.PRESENCE_VIEW), org_unit=unit
     ).prefetch_related("absences")
-    today = datetime.date.today()
+    today = timezone.localdate()
     return [_presence_row(u, today) for u in users.filter(is_active=True).order_by("username")]
 
 
@@ -336,7 +342,7 @@ def set_presence(request: HttpRequest, user_id: int, payload: PresenceIn) -> Pre
     with audit_channel("api"):
         presence.set_presence(user, presence=payload.presence, by=actor)
     user.refresh_from_db()
-    return _presence_row(user, datetime.date.today())
+    return _presence_row(user, timezone.localdate())
 
 
 # --- working hours and absences ---------------------------------------------

@@ -14,9 +14,9 @@ from luukku.core.models import User
 def preferred_time_zone(user: User) -> str:
     if user.time_zone:
         return user.time_zone
-    membership = user.memberships.select_related("org_unit").order_by("-is_primary", "pk").first()
-    if membership:
-        return membership.org_unit.time_zone
+    unit = user.primary_unit()
+    if unit:
+        return unit.time_zone
     if user.organization_id and user.organization:
         return user.organization.time_zone
     return "UTC"
@@ -48,7 +48,10 @@ class StaffLocaleMiddleware:
             if not tz_name:
                 tz_name = preferred_time_zone(user)
                 request.session["luukku_tz"] = tz_name
-            timezone.activate(zoneinfo.ZoneInfo(tz_name))
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(tz_name))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.activate(zoneinfo.ZoneInfo("UTC"))
             record_activity(user)
         response = self.get_response(request)
         timezone.deactivate()

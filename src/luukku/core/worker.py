@@ -88,14 +88,16 @@ def recover_abandoned_jobs(*, now: datetime.datetime | None = None) -> int:
     return recovered
 
 
-def scheduler_loop(worker_id: str, stop: threading.Event) -> None:
+def scheduler_loop(worker_id: str, stop: threading.Event, *, schedule: bool = True) -> None:
+    """Heartbeat always; with `schedule`, also enqueue periodic jobs and recover orphans."""
     started_at = timezone.now()
     while not stop.is_set():
         try:
             close_old_connections()
             beat(worker_id, started_at)
-            jobs.enqueue_due_periodic_jobs()
-            recover_abandoned_jobs()
+            if schedule:
+                jobs.enqueue_due_periodic_jobs()
+                recover_abandoned_jobs()
         except Exception:
             logger.exception("Scheduler tick failed; trying again")
         stop.wait(HEARTBEAT_EVERY)
@@ -105,10 +107,13 @@ def run_worker(*, interval: float = 1.0, batch: bool = False, queues: str = "*")
     worker_id = f"{socket.gethostname()[:40]}-{get_random_string(12)}"
     stop = threading.Event()
     scheduler = threading.Thread(
-        target=scheduler_loop, args=(worker_id, stop), name="luukku-scheduler", daemon=True
+        target=scheduler_loop,
+        args=(worker_id, stop),
+        kwargs={"schedule": not batch},
+        name="luukku-scheduler",
+        daemon=True,
     )
-    if not batch:
-        scheduler.start()
+    scheduler.start()
     worker = LuukkuWorker(
         queue_names=queues.split(","),
         interval=interval,
@@ -124,4 +129,5 @@ def run_worker(*, interval: float = 1.0, batch: bool = False, queues: str = "*")
         worker.run()
     finally:
         stop.set()
+        scheduler.join(timeout=HEARTBEAT_EVERY * 2)
         WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()

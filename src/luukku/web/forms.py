@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
-from django.template import loader
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from luukku.core.jobs import enqueue_on_commit
+from luukku.core.actions import people
+from luukku.core.links import password_link_template
 from luukku.core.models import Absence, AuditEntry, OrgUnit, Presence, Role, User, WorkingHours
-from luukku.core.tasks import send_staff_email
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -145,20 +146,19 @@ class AuditFilterForm(forms.Form):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Password reset whose email goes through the durable job queue, retried on failure."""
+    """Password reset through the job queue; the link is made when the mail is sent.
 
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        enqueue_on_commit(send_staff_email, subject=subject, body=body, to=[to_email])
+    Unlike Django's form it also reaches users who never had a password (new staff).
+    """
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return iter(User.objects.filter(email__iexact=email, is_active=True))
+
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        assert request is not None
+        template = password_link_template(request)
+        for user in self.get_users(self.cleaned_data["email"]):
+            people.send_password_link(user, link_template=template, invitation=False)
 
 
 class WorkingHoursForm(forms.Form):

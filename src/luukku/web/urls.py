@@ -2,7 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from luukku.web.views import account, audit, home, jobs, org, people, presence, roles, teams
-from luukku.web.views.auth import LoginView, PasswordResetView
+from luukku.web.views.auth import (
+    LoginView,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+)
 
 app_name = "web"
 
@@ -25,7 +30,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(success_url="/password-reset/done/"),
+        PasswordResetConfirmView.as_view(success_url="/password-reset/done/"),
         name="password_reset_confirm",
     ),
     path(
@@ -35,7 +40,7 @@ urlpatterns = [
     ),
     path(
         "settings/password/",
-        auth_views.PasswordChangeView.as_view(success_url="/settings/password/done/"),
+        PasswordChangeView.as_view(success_url="/settings/password/done/"),
         name="password_change",
     ),
     path(

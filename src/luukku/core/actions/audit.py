@@ -50,6 +50,20 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+def record_failed_login(*, username: str, user: User | None) -> AuditEntry:
+    """A wrong password or unknown username at the login page."""
+    return AuditEntry.objects.create(
+        actor=None,
+        actor_name=username[:150],
+        action=AuditEntry.Action.LOGIN_FAILED,
+        object_type="core.user",
+        object_id=str(user.pk) if user else "",
+        object_repr=username[:200],
+        org_unit=user.primary_unit() if user else None,
+        via=_channel.get(),
+    )
+
+
 def record(
     *,
     actor: User | None,

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from luukku.core import tasks
 from luukku.core.actions import audit
+from luukku.core.jobs import enqueue_on_commit
 from luukku.core.models import (
     Absence,
     AuditEntry,
@@ -26,9 +28,15 @@ class PeopleError(ValueError):
     pass
 
 
-def _primary_unit(user: User) -> OrgUnit | None:
-    membership = user.memberships.select_related("org_unit").order_by("-is_primary", "pk").first()
-    return membership.org_unit if membership else None
+def send_password_link(user: User, *, link_template: str, invitation: bool) -> None:
+    """Queue a mail with a link to choose a password (sent once the transaction commits)."""
+    if user.email and user.is_active:
+        enqueue_on_commit(
+            tasks.send_password_link,
+            user_id=user.pk,
+            link_template=link_template,
+            invitation=invitation,
+        )
 
 
 @transaction.atomic
@@ -42,6 +50,7 @@ def create_user(
     language: str = "",
     password: str | None = None,
     is_superuser: bool = False,
+    org_unit: OrgUnit | None = None,
     by: User | None,
 ) -> User:
     user = User(
@@ -64,6 +73,7 @@ def create_user(
         actor=by,
         action=AuditEntry.Action.CREATE,
         obj=user,
+        org_unit=org_unit,
         changes={k: [None, v] for k, v in audit.snapshot(user, USER_FIELDS).items()},
     )
     return user
@@ -87,7 +97,7 @@ def update_user(user: User, *, changes: dict[str, Any], by: User | None) -> User
             actor=by,
             action=AuditEntry.Action.UPDATE,
             obj=user,
-            org_unit=_primary_unit(user),
+            org_unit=user.primary_unit(),
             changes=changed,
         )
     return user
@@ -105,6 +115,13 @@ def grant_role(
         if not membership.is_primary:
             membership.is_primary = True
             membership.save(update_fields=["is_primary"])
+            audit.record(
+                actor=by,
+                action=AuditEntry.Action.UPDATE,
+                obj=user,
+                org_unit=org_unit,
+                changes={"primary_unit": [None, org_unit.slug]},
+            )
     if created:
         audit.record(
             actor=by,
@@ -200,7 +217,7 @@ def add_absence(
         actor=by,
         action=AuditEntry.Action.CREATE,
         obj=absence,
-        org_unit=_primary_unit(user),
+        org_unit=user.primary_unit(),
         changes=audit.diff({}, audit.snapshot(absence, ("kind", "starts_on", "ends_on", "note"))),
     )
     return absence
@@ -243,7 +260,7 @@ def set_working_hours(
             actor=by,
             action=AuditEntry.Action.UPDATE,
             obj=user,
-            org_unit=_primary_unit(user),
+            org_unit=user.primary_unit(),
             changes={"working_hours": [before, after]},
         )
     return rows

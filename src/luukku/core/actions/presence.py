@@ -26,6 +26,7 @@ def set_presence(user: User, *, presence: str, by: User | None) -> User:
             actor=by,
             action=AuditEntry.Action.UPDATE,
             obj=user,
+            org_unit=user.primary_unit(),
             changes={"presence": [previous, user.presence]},
         )
     return user
@@ -47,13 +48,17 @@ def record_activity(user: User, *, now: datetime.datetime | None = None) -> None
 
 
 def mark_idle_users(*, now: datetime.datetime | None = None) -> int:
-    """Move idle staff to away, and long-idle staff to offline. Returns how many changed."""
+    """Move idle available staff to away, then to offline. Returns how many changed.
+
+    Only an "available" presence is changed: one chosen by hand (busy on a long call,
+    away at a meeting) stays as its owner set it.
+    """
     now = now or timezone.now()
     to_away = User.objects.filter(
-        presence__in=[Presence.AVAILABLE, Presence.BUSY], last_seen_at__lt=now - IDLE_AFTER
+        presence=Presence.AVAILABLE, last_seen_at__lt=now - IDLE_AFTER
     ).update(presence=Presence.AWAY, presence_is_automatic=True, presence_set_at=now)
     to_offline = User.objects.filter(
-        presence=Presence.AWAY, last_seen_at__lt=now - OFFLINE_AFTER
+        presence=Presence.AWAY, presence_is_automatic=True, last_seen_at__lt=now - OFFLINE_AFTER
     ).update(presence=Presence.OFFLINE, presence_is_automatic=True, presence_set_at=now)
     return to_away + to_offline
 

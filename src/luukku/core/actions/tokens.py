@@ -37,6 +37,7 @@ def create_api_token(
         actor=by,
         action=AuditEntry.Action.TOKEN,
         obj=user,
+        org_unit=user.primary_unit(),
         changes={"api_token": [None, f"created {name} ({prefix})"]},
     )
     return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
@@ -51,6 +52,7 @@ def revoke_api_token(token: ApiToken, *, by: User | None) -> ApiToken:
             actor=by,
             action=AuditEntry.Action.TOKEN,
             obj=token.user,
+            org_unit=token.user.primary_unit(),
             changes={"api_token": [token.prefix, f"revoked {token.name} ({token.prefix})"]},
         )
     return token

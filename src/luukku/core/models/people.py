@@ -4,7 +4,12 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from luukku.core.models.organization import Organization, OrgUnit, language_choices
+from luukku.core.models.organization import (
+    Organization,
+    OrgUnit,
+    language_choices,
+    validate_time_zone,
+)
 
 
 class Role(models.TextChoices):
@@ -45,6 +50,7 @@ class User(AbstractUser):
         _("time zone"),
         max_length=64,
         blank=True,
+        validators=[validate_time_zone],
         help_text=_("Leave empty to follow the primary org unit's time zone."),
     )
     presence = models.CharField(
@@ -65,6 +71,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def primary_unit(self) -> OrgUnit | None:
+        """The org unit of the user's primary membership (else their first one)."""
+        membership = (
+            self.memberships.select_related("org_unit").order_by("-is_primary", "pk").first()
+        )
+        return membership.org_unit if membership else None
 
 
 class Membership(models.Model):

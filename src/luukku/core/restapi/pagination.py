@@ -23,6 +23,19 @@ def decode_cursor(cursor: str) -> Any:
         raise HttpError(400, "The cursor is not valid; start again without it.") from None
 
 
+def page_of(
+    queryset: QuerySet[Any], *, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
+    """One page of `queryset` in primary-key order, and the cursor of the next page."""
+    queryset = queryset.order_by("pk")
+    if cursor:
+        queryset = queryset.filter(pk__gt=decode_cursor(cursor))
+    page = list(queryset[: limit + 1])
+    has_more = len(page) > limit
+    page = page[:limit]
+    return page, (encode_cursor(page[-1].pk) if has_more and page else None)
+
+
 class CursorPagination(PaginationBase):
     """Stable keyset pagination by primary key: ``?limit=50&cursor=<next_cursor>``."""
 
@@ -39,13 +52,5 @@ class CursorPagination(PaginationBase):
     def paginate_queryset(
         self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
-        queryset = queryset.order_by("pk")
-        if pagination.cursor:
-            queryset = queryset.filter(pk__gt=decode_cursor(pagination.cursor))
-        page = list(queryset[: pagination.limit + 1])
-        has_more = len(page) > pagination.limit
-        page = page[: pagination.limit]
-        return {
-            "items": page,
-            "next_cursor": encode_cursor(page[-1].pk) if has_more and page else None,
-        }
+        page, next_cursor = page_of(queryset, cursor=pagination.cursor, limit=pagination.limit)
+        return {"items": page, "next_cursor": next_cursor}

@@ -31,8 +31,40 @@ class LoginView(auth_views.LoginView):
                 set_presence(user, presence=Presence.AVAILABLE, by=user)
         return response
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        username = str(form.data.get("username", ""))
+        if username:
+            with audit.audit_channel("web"):
+                audit.record_failed_login(
+                    username=username, user=User.objects.filter(username=username).first()
+                )
+        return super().form_invalid(form)
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
+
+
+def _record_password_set(user: User, how: str) -> None:
+    with audit.audit_channel("web"):
+        audit.record(
+            actor=user,
+            action=AuditEntry.Action.UPDATE,
+            obj=user,
+            org_unit=user.primary_unit(),
+            changes={"password": ["…", how]},
+        )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        _record_password_set(form.user, "changed")
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        _record_password_set(form.user, "set by link")
+        return response

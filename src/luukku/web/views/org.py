@@ -13,6 +13,7 @@ from luukku.core import access
 from luukku.core.access import Perm
 from luukku.core.actions import org as org_actions
 from luukku.core.actions.audit import audit_channel
+from luukku.core.models import OrgUnit
 from luukku.web.forms import OrgUnitForm
 from luukku.web.views.auth import staff
 
@@ -36,7 +37,11 @@ def org_unit_edit(request: HttpRequest, unit_id: int | None = None) -> HttpRespo
     access.require(user, Perm.ORG_UNIT_MANAGE)
     parents = access.units_where(user, Perm.ORG_UNIT_MANAGE)
     if unit is not None:
+        # A unit moves only below units the user manages, never below itself; staying
+        # where it is is always allowed (a sub-unit admin editing their own top unit).
         parents = parents.exclude(path__startswith=unit.path)
+        if unit.parent_id:
+            parents = (parents | OrgUnit.objects.filter(pk=unit.parent_id)).distinct()
     initial: dict[str, Any] = {"time_zone": "Europe/Oslo", "language": "nb"}
     if unit is not None:
         initial = {
@@ -72,7 +77,7 @@ def org_unit_edit(request: HttpRequest, unit_id: int | None = None) -> HttpRespo
                     messages.success(request, _("Org unit created."))
                 else:
                     changes = {k: data[k] for k in ("name", "slug", "time_zone", "language")}
-                    if unit.parent is not None:
+                    if unit.parent is not None and data["parent"] != unit.parent:
                         changes["parent"] = data["parent"]
                     org_actions.update_org_unit(unit, changes=changes, by=user)
                     messages.success(request, _("Org unit saved."))

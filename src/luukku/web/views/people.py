@@ -14,6 +14,7 @@ from luukku.core import access, filters
 from luukku.core.access import Perm
 from luukku.core.actions import people
 from luukku.core.actions.audit import audit_channel
+from luukku.core.links import password_link_template
 from luukku.core.models import Membership, Presence, Role
 from luukku.web.forms import (
     AbsenceForm,
@@ -69,20 +70,21 @@ def user_create(request: HttpRequest) -> HttpResponse:
                     first_name=data["first_name"],
                     last_name=data["last_name"],
                     language=data["language"],
+                    org_unit=unit,
                     by=actor,
                 )
                 people.grant_role(
                     user=created, org_unit=unit, role=data["role"], is_primary=True, by=actor
+                )
+                people.send_password_link(
+                    created, link_template=password_link_template(request), invitation=True
                 )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
             messages.success(
                 request,
-                _(
-                    "User created. They set their password with 'Forgot password' "
-                    "on the login page."
-                ),
+                _("User created. An email with a link to choose a password is on its way."),
             )
             return redirect("web:user_detail", user_id=created.pk)
     return render(request, "web/user_form.html", {"form": form})

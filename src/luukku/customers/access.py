@@ -1,0 +1,104 @@
+"""Who may see and change which customer data.
+
+Persons and organizations form one shared view across the organization:
+anyone who may see customers sees every record marked *normal*. A record or
+timeline entry marked *restricted* (say, from the health service) is shown
+only to staff who hold the permission in its org unit (or a unit above it).
+Views, API handlers and commands load customer data only through here.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from luukku.core.access import AccessDenied, Perm, can, units_where
+from luukku.core.models import OrgUnit, User
+from luukku.customers.models import (
+    CustomField,
+    Event,
+    Organization,
+    Person,
+    Relationship,
+    Sensitivity,
+)
+
+
+def _visible(actor: User, perm: Perm) -> Q | None:
+    """The filter for records `actor` may see with `perm`; None when they may see none."""
+    if not can(actor, perm):
+        return None
+    if actor.is_superuser:
+        return Q()
+    return Q(sensitivity=Sensitivity.NORMAL) | Q(org_unit__in=units_where(actor, perm))
+
+
+def persons_visible_to(actor: User, perm: Perm = Perm.CUSTOMER_VIEW) -> QuerySet[Person]:
+    query = _visible(actor, perm)
+    return Person.objects.none() if query is None else Person.objects.filter(query)
+
+
+def organizations_visible_to(
+    actor: User, perm: Perm = Perm.CUSTOMER_VIEW
+) -> QuerySet[Organization]:
+    query = _visible(actor, perm)
+    return Organization.objects.none() if query is None else Organization.objects.filter(query)
+
+
+def person_for_actor(actor: User, person_id: int, perm: Perm = Perm.CUSTOMER_VIEW) -> Person:
+    """One person for `actor`: 404 if there is none, 403 if it is not theirs to see or change."""
+    if not Person.objects.filter(pk=person_id).exists():
+        raise Http404(_("No such person."))
+    try:
+        return persons_visible_to(actor, perm).get(pk=person_id)
+    except Person.DoesNotExist:
+        raise AccessDenied(_("You do not have permission to do this here.")) from None
+
+
+def organization_for_actor(
+    actor: User, organization_id: int, perm: Perm = Perm.CUSTOMER_VIEW
+) -> Organization:
+    if not Organization.objects.filter(pk=organization_id).exists():
+        raise Http404(_("No such organization."))
+    try:
+        return organizations_visible_to(actor, perm).get(pk=organization_id)
+    except Organization.DoesNotExist:
+        raise AccessDenied(_("You do not have permission to do this here.")) from None
+
+
+def events_visible_to(actor: User, person: Person) -> QuerySet[Event]:
+    query = _visible(actor, Perm.CUSTOMER_VIEW)
+    if query is None:
+        return Event.objects.none()
+    return Event.objects.filter(query, person=person)
+
+
+def relationships_visible_to(actor: User) -> QuerySet[Relationship]:
+    query = _visible(actor, Perm.CUSTOMER_VIEW)
+    if query is None:
+        return Relationship.objects.none()
+    persons = persons_visible_to(actor)
+    return Relationship.objects.filter(query, person__in=persons).filter(
+        Q(other_person__isnull=True) | Q(other_person__in=persons)
+    )
+
+
+def custom_fields_visible_to(actor: User, entity: str) -> list[CustomField]:
+    """The custom fields whose values `actor` may see on records of `entity`."""
+    query = _visible(actor, Perm.CUSTOMER_VIEW)
+    if query is None:
+        return []
+    return list(CustomField.objects.filter(query, entity=entity))
+
+
+def may_write_in(actor: User, unit: OrgUnit | None, sensitivity: str) -> bool:
+    """Whether `actor` may write customer data belonging to `unit` with `sensitivity`."""
+    if unit is None:
+        return can(actor, Perm.CUSTOMER_EDIT) and sensitivity == Sensitivity.NORMAL
+    return can(actor, Perm.CUSTOMER_EDIT, unit)
+
+
+def require_write_in(actor: User, unit: OrgUnit | None, sensitivity: str) -> None:
+    if not may_write_in(actor, unit, sensitivity):
+        raise AccessDenied(_("You may not write customer data for this org unit."))

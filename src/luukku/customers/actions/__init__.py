@@ -1,0 +1,1 @@
+"""Every write to customer data goes through a function in this package."""

@@ -1,0 +1,258 @@
+"""Creating and changing persons and organizations, with provenance, audit and timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from luukku.core.actions import audit
+from luukku.core.models import AuditEntry, OrgUnit, User
+from luukku.customers.actions import provenance
+from luukku.customers.actions.contacts import ContactChanges, apply_contacts, clean_contacts
+from luukku.customers.actions.timeline import append_event
+from luukku.customers.models import (
+    CustomField,
+    ExternalIdentity,
+    Organization,
+    Person,
+    Sensitivity,
+    SourceSystem,
+)
+from luukku.customers.validation import clean_custom
+
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "gender",
+    "preferred_language",
+    "preferred_channel",
+)
+ORGANIZATION_FIELDS = ("name", "kind", "registration_number", "preferred_language")
+
+
+@dataclass
+class Outcome:
+    """What a create or update did: the record, what changed, and what a source could not set."""
+
+    party: Person | Organization
+    created: bool
+    changed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def _fields_for(party: Person | Organization) -> tuple[str, ...]:
+    return PERSON_FIELDS if isinstance(party, Person) else ORGANIZATION_FIELDS
+
+
+def _entity(party: Person | Organization) -> str:
+    return (
+        CustomField.Entity.PERSON if isinstance(party, Person) else CustomField.Entity.ORGANIZATION
+    )
+
+
+def _apply(
+    party: Person | Organization,
+    *,
+    values: dict[str, Any],
+    custom: dict[str, Any] | None,
+    source: SourceSystem | None,
+) -> tuple[list[str], list[str]]:
+    """Set allowed fields on the in-memory record; returns (changed, kept)."""
+    unknown = set(values) - set(_fields_for(party))
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    priorities = provenance.field_priorities()
+    changed: list[str] = []
+    kept: list[str] = []
+    for name, value in values.items():
+        if value is None:
+            value = "" if name != "date_of_birth" else None
+        if getattr(party, name) == value:
+            continue
+        if not provenance.may_overwrite(party, name, source, priorities):
+            kept.append(name)
+            continue
+        setattr(party, name, value)
+        provenance.mark(party, name, source)
+        changed.append(name)
+    if custom:
+        allowed = {
+            k: v
+            for k, v in custom.items()
+            if provenance.may_overwrite(party, f"custom.{k}", source, priorities)
+        }
+        kept += [f"custom.{k}" for k in custom if k not in allowed]
+        cleaned = clean_custom(_entity(party), allowed, existing=party.custom)
+        for key in allowed:
+            if party.custom.get(key) != cleaned.get(key):
+                changed.append(f"custom.{key}")
+                provenance.mark(party, f"custom.{key}", source)
+        party.custom = cleaned
+    return changed, kept
+
+
+def link_identity(
+    party: Person | Organization, source: SourceSystem, external_id: str, payload: dict[str, Any]
+) -> None:
+    owner = "person" if isinstance(party, Person) else "organization"
+    identity = ExternalIdentity.objects.filter(source=source, external_id=external_id).first()
+    if identity is None:
+        identity = ExternalIdentity(source=source, external_id=external_id, **{owner: party})
+    elif getattr(identity, f"{owner}_id") != party.pk:
+        raise ValidationError(
+            {
+                "identity": [
+                    _("%(source)s id %(id)s belongs to another record.")
+                    % {"source": source.code, "id": external_id}
+                ]
+            }
+        )
+    identity.payload = payload
+    identity.save()
+
+
+def _record(
+    party: Person | Organization,
+    *,
+    created: bool,
+    changed: list[str],
+    before: dict[str, Any],
+    by: User | None,
+) -> None:
+    fields = _fields_for(party)
+    after = audit.snapshot(party, fields)
+    if created:
+        changes = {k: [None, v] for k, v in after.items() if v not in ("", None)}
+    else:
+        changes = audit.diff(before, after)
+    changes.update({name: ["…", "…"] for name in changed if name not in changes})
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        obj=party,
+        org_unit=party.org_unit,
+        changes=changes,
+    )
+    if isinstance(party, Person):
+        append_event(
+            party,
+            type="luukku.person_created" if created else "luukku.person_updated",
+            org_unit=party.org_unit,
+            sensitivity=party.sensitivity,
+            payload={"fields": sorted(changed), "by": by.get_username() if by else "system"},
+        )
+
+
+@transaction.atomic
+def create_party(
+    model: type[Person] | type[Organization],
+    *,
+    values: dict[str, Any],
+    custom: dict[str, Any] | None = None,
+    contacts: ContactChanges | None = None,
+    org_unit: OrgUnit | None = None,
+    sensitivity: str = Sensitivity.NORMAL,
+    source: SourceSystem | None = None,
+    identity: tuple[SourceSystem, str, dict[str, Any]] | None = None,
+    by: User | None,
+) -> Outcome:
+    contacts = clean_contacts(contacts) if contacts else None
+    party = model(org_unit=org_unit, sensitivity=sensitivity)
+    changed, kept = _apply(party, values=values, custom=custom or {}, source=source)
+    if isinstance(party, Person) and not (party.first_name or party.last_name):
+        raise ValidationError({"last_name": [_("A person needs a first or last name.")]})
+    party.full_clean(exclude=["org_unit"])
+    party.save()
+    if contacts:
+        changed += apply_contacts(
+            party, contacts, source=provenance.source_code(source), replace=False
+        )
+    if identity:
+        link_identity(party, *identity)
+    _record(party, created=True, changed=changed, before={}, by=by)
+    return Outcome(party=party, created=True, changed=changed, kept=kept)
+
+
+@transaction.atomic
+def update_party(
+    party: Person | Organization,
+    *,
+    values: dict[str, Any],
+    custom: dict[str, Any] | None = None,
+    contacts: ContactChanges | None = None,
+    replace_contacts: bool = True,
+    source: SourceSystem | None = None,
+    identity_payload: tuple[SourceSystem, str, dict[str, Any]] | None = None,
+    by: User | None,
+) -> Outcome:
+    contacts = clean_contacts(contacts) if contacts else None
+    before = audit.snapshot(party, _fields_for(party))
+    changed, kept = _apply(party, values=values, custom=custom, source=source)
+    party.full_clean(exclude=["org_unit"])
+    if contacts:
+        changed += apply_contacts(
+            party, contacts, source=provenance.source_code(source), replace=replace_contacts
+        )
+    if identity_payload:
+        link_identity(party, *identity_payload)
+    if changed:
+        party.save()
+        _record(party, created=False, changed=changed, before=before, by=by)
+    return Outcome(party=party, created=False, changed=changed, kept=kept)
+
+
+@transaction.atomic
+def upsert_by_identity(
+    model: type[Person] | type[Organization],
+    *,
+    source: SourceSystem,
+    external_id: str,
+    values: dict[str, Any],
+    custom: dict[str, Any] | None = None,
+    contacts: ContactChanges | None = None,
+    payload: dict[str, Any] | None = None,
+    org_unit: OrgUnit | None = None,
+    sensitivity: str = Sensitivity.NORMAL,
+    by: User | None,
+) -> Outcome:
+    """Create the record known in `source` as `external_id`, or update it from that source."""
+    owner_field = "person" if model is Person else "organization"
+    identity = (
+        ExternalIdentity.objects.select_for_update()
+        .filter(source=source, external_id=external_id, **{f"{owner_field}__isnull": False})
+        .select_related(owner_field)
+        .first()
+    )
+    if identity is None:
+        return create_party(
+            model,
+            values=values,
+            custom=custom,
+            contacts=contacts,
+            org_unit=org_unit,
+            sensitivity=sensitivity,
+            source=source,
+            identity=(source, external_id, payload or {}),
+            by=by,
+        )
+    return update_party(
+        getattr(identity, owner_field),
+        values=values,
+        custom=custom,
+        contacts=contacts,
+        replace_contacts=False,
+        source=source,
+        identity_payload=(source, external_id, payload or {}),
+        by=by,
+    )
+
+
+def record_profile_view(*, actor: User, party: Person | Organization, via: str) -> None:
+    """Every look at a profile is in the audit log."""
+    with audit.audit_channel(via):
+        audit.record(actor=actor, action=AuditEntry.Action.VIEW, obj=party, org_unit=party.org_unit)

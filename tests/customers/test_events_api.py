@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from luukku.core.models import Role
+from luukku.customers.actions.parties import create_party
+from luukku.customers.models import Event, Person
+from tests.conftest import bearer
+from tests.customers.conftest import Setup
+from tests.factories import user_with
+
+pytestmark = pytest.mark.django_db
+
+
+def ndjson(lines: list[Any]) -> bytes:
+    return "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines).encode()
+
+
+def batch(client: Client, lines: list[Any], **params: str):  # type: ignore[no-untyped-def]
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.post(
+        f"/api/v1/events/batch?{query}", data=ndjson(lines), content_type="application/x-ndjson"
+    )
+
+
+@pytest.fixture
+def person(setup: Setup) -> Person:
+    from luukku.customers.actions.contacts import ContactChanges
+
+    outcome = create_party(
+        Person,
+        values={"first_name": "Kari", "last_name": "Nordmann"},
+        contacts=ContactChanges(emails=[{"address": "kari@example.test"}]),
+        identity=(setup.sis, "S-1", {}),
+        by=None,
+    )
+    assert isinstance(outcome.party, Person)
+    return outcome.party
+
+
+def event(**over: Any) -> dict[str, Any]:
+    return {
+        "person": {"source": "sis", "external_id": "S-1"},
+        "type": "housing.contract_signed",
+        "occurred_at": "2026-09-01T10:00:00+02:00",
+        "source": "housing",
+        "org_unit": "housing",
+        "payload": {"building": "Kringsjå 4", "flat": "H0302"},
+        **over,
+    }
+
+
+def test_one_event_is_stored_once_per_idempotency_key(setup: Setup, person: Person) -> None:
+    client = bearer(setup.admin)
+    body = json.dumps(event(idempotency_key="contract-991"))
+
+    first = client.post("/api/v1/events", data=body, content_type="application/json")
+    again = client.post("/api/v1/events", data=body, content_type="application/json")
+
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json()["status"] == "duplicate"
+    assert Event.objects.filter(person=person, type="housing.contract_signed").count() == 1
+
+
+def test_a_batch_reports_every_line_and_keeps_the_good_ones(setup: Setup, person: Person) -> None:
+    lines = [
+        event(idempotency_key="k1"),
+        "{not json",
+        event(type="Not A Type"),
+        event(
+            person={"email": "KARI@example.test"},
+            type="fitness.membership_expired",
+            idempotency_key="k2",
+        ),
+        event(person={"id": 999999}),
+        event(occurred_at="2026-09-01T10:00:00"),
+        event(idempotency_key="k1"),
+        event(org_unit="atlantis"),
+        event(colour="red"),
+        "",
+        event(person={"source": "sis", "external_id": "S-1"}, type="sis.course_completed"),
+    ]
+
+    response = batch(bearer(setup.admin), lines)
+
+    assert response.status_code == 200
+    body = response.json()
+    summary = [
+        (r["line"], r["status"], (r.get("error") or {}).get("field")) for r in body["results"]
+    ]
+    assert summary == [
+        (1, "created", None),
+        (2, "error", ""),
+        (3, "error", "type"),
+        (4, "created", None),
+        (5, "error", "person"),
+        (6, "error", "occurred_at"),
+        (7, "duplicate", None),
+        (8, "error", "org_unit"),
+        (9, "error", "colour"),
+        (11, "created", None),
+    ]
+    assert (body["created"], body["duplicates"], body["errors"]) == (3, 1, 6)
+    assert Event.objects.filter(person=person).exclude(type__startswith="luukku.").count() == 3
+
+
+def test_unknown_persons_are_created_when_asked(setup: Setup) -> None:
+    lines = [
+        event(
+            person={
+                "source": "sis",
+                "external_id": "S-NEW",
+                "first_name": "Aino",
+                "last_name": "Koski",
+            }
+        ),
+        event(person={"source": "sis", "external_id": "S-NEW"}, type="sis.course_completed"),
+        event(person={"source": "sis", "external_id": "S-ANON"}),
+    ]
+
+    rejected = batch(bearer(setup.admin), lines[:1]).json()
+    created = batch(bearer(setup.admin), lines, unknown_person="create").json()
+
+    assert rejected["results"][0]["error"]["message"] == "No such person."
+    assert [r["status"] for r in created["results"]] == ["created", "created", "error"]
+    aino = Person.objects.get(identities__external_id="S-NEW")
+    assert aino.full_name == "Aino Koski"
+    assert aino.events.exclude(type__startswith="luukku.").count() == 2
+
+
+def test_only_integrators_of_the_unit_may_send_events(setup: Setup, person: Person) -> None:
+    housing_admin = user_with(Role.ADMINISTRATOR, setup.tree.housing)
+
+    agent = batch(bearer(setup.housing_agent), [event()])
+    wrong_unit = batch(bearer(housing_admin), [event(org_unit="health")])
+    right_unit = batch(bearer(housing_admin), [event()])
+
+    assert agent.status_code == 403
+    assert wrong_unit.json()["results"][0]["error"]["field"] == "org_unit"
+    assert right_unit.json()["created"] == 1
+
+
+def test_a_batch_must_be_ndjson_and_at_most_ten_thousand_lines(
+    setup: Setup, person: Person
+) -> None:
+    client = bearer(setup.admin)
+
+    as_json = client.post(
+        "/api/v1/events/batch", data=json.dumps([event()]), content_type="application/json"
+    )
+    too_long = client.post(
+        "/api/v1/events/batch",
+        data=("{}\n" * 10_001).encode(),
+        content_type="application/x-ndjson",
+    )
+
+    assert as_json.status_code == 415
+    assert too_long.status_code == 413
+    assert Event.objects.exclude(type__startswith="luukku.").count() == 0
+
+
+def test_the_timeline_reads_newest_first_with_filters_and_cursor(
+    setup: Setup, person: Person
+) -> None:
+    lines = [
+        event(type="housing.rent_paid", occurred_at=f"2026-0{m}-01T12:00:00+00:00")
+        for m in range(1, 8)
+    ] + [event(type="fitness.visit", occurred_at="2026-03-15T12:00:00+00:00", org_unit=None)]
+    client = bearer(setup.admin)
+    batch(client, lines)
+
+    housing = client.get(
+        f"/api/v1/persons/{person.pk}/events", {"type": "housing.", "limit": 4}
+    ).json()
+    rest = client.get(
+        f"/api/v1/persons/{person.pk}/events",
+        {"type": "housing.", "limit": 4, "cursor": housing["next_cursor"]},
+    ).json()
+    march = client.get(
+        f"/api/v1/persons/{person.pk}/events",
+        {"since": "2026-03-01T00:00:00Z", "until": "2026-04-01T00:00:00Z", "source": "housing"},
+    ).json()
+
+    months = [e["occurred_at"][:7] for e in housing["items"] + rest["items"]]
+    assert months == ["2026-07", "2026-06", "2026-05", "2026-04", "2026-03", "2026-02", "2026-01"]
+    assert rest["next_cursor"] is None
+    assert [e["type"] for e in march["items"]] == ["fitness.visit", "housing.rent_paid"]
