@@ -98,6 +98,24 @@ def units_where(actor: User, perm: Perm) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.subtree_of(granting)
 
 
+def units_for_restricted(actor: User, perm: Perm) -> QuerySet[OrgUnit]:
+    """Units whose *restricted* data `actor` may see with `perm`.
+
+    Restricted data (say, the health service's) is for the staff of its unit: a role
+    held in a unit below the top level reaches its subtree, but an organization-wide
+    role (held in a top-level unit) reaches only that top unit's own restricted data.
+    Superusers get no exception: only memberships count.
+    """
+    if not actor.is_active:
+        return OrgUnit.objects.none()
+    granting = _granting_units(actor, perm)
+    within = [unit for unit in granting if unit.depth > 0]
+    query = Q(pk__in=[unit.pk for unit in granting if unit.depth == 0])
+    for unit in within:
+        query |= Q(path__startswith=unit.path)
+    return OrgUnit.objects.filter(query)
+
+
 def can(actor: User, perm: Perm, unit: OrgUnit | None = None) -> bool:
     """Whether `actor` holds `perm` in `unit` (or anywhere, when `unit` is None)."""
     if not actor.is_active:

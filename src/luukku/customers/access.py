@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from luukku.core.access import AccessDenied, Perm, can, units_where
+from luukku.core.access import AccessDenied, Perm, can, units_for_restricted
 from luukku.core.models import OrgUnit, User
 from luukku.customers.models import (
     CustomField,
@@ -29,9 +29,9 @@ def _visible(actor: User, perm: Perm) -> Q | None:
     """The filter for records `actor` may see with `perm`; None when they may see none."""
     if not can(actor, perm):
         return None
-    if actor.is_superuser:
-        return Q()
-    return Q(sensitivity=Sensitivity.NORMAL) | Q(org_unit__in=units_where(actor, perm))
+    return Q(sensitivity=Sensitivity.NORMAL) | Q(
+        org_unit__in=units_for_restricted(actor, perm)
+    )
 
 
 def persons_visible_to(actor: User, perm: Perm = Perm.CUSTOMER_VIEW) -> QuerySet[Person]:
@@ -96,6 +96,8 @@ def may_write_in(actor: User, unit: OrgUnit | None, sensitivity: str) -> bool:
     """Whether `actor` may write customer data belonging to `unit` with `sensitivity`."""
     if unit is None:
         return can(actor, Perm.CUSTOMER_EDIT) and sensitivity == Sensitivity.NORMAL
+    if sensitivity == Sensitivity.RESTRICTED:
+        return units_for_restricted(actor, Perm.CUSTOMER_EDIT).filter(pk=unit.pk).exists()
     return can(actor, Perm.CUSTOMER_EDIT, unit)
 
 
