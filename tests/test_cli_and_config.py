@@ -39,9 +39,9 @@ def test_help_lists_the_commands() -> None:
 @pytest.mark.smoke
 @pytest.mark.django_db
 def test_demo_is_idempotent() -> None:
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", "--persons", "100", stdout=io.StringIO())
     counts = [m.objects.count() for m in (Organization, OrgUnit, User, Membership, Team)]
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", "--persons", "100", stdout=io.StringIO())
 
     assert [m.objects.count() for m in (Organization, OrgUnit, User, Membership, Team)] == counts
     assert set(User.objects.values_list("username", flat=True)) >= {
@@ -56,7 +56,7 @@ def test_demo_is_idempotent() -> None:
 @pytest.mark.smoke
 @pytest.mark.django_db
 def test_token_create_prints_a_token_that_works_against_the_api() -> None:
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", "--persons", "100", stdout=io.StringIO())
     out = io.StringIO()
 
     call_command("token", "create", "--user", "admin", stdout=out)
@@ -69,7 +69,7 @@ def test_token_create_prints_a_token_that_works_against_the_api() -> None:
 
 @pytest.mark.django_db
 def test_token_revoke_by_prefix_stops_the_token() -> None:
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", "--persons", "100", stdout=io.StringIO())
     out = io.StringIO()
     call_command("token", "create", "--user", "agent", "--name", "script", stdout=out)
     token = out.getvalue().strip()
@@ -90,7 +90,7 @@ def test_token_for_an_unknown_user_is_a_clear_error() -> None:
 
 @pytest.mark.django_db
 def test_createadmin_makes_an_administrator_of_every_top_level_unit() -> None:
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", "--persons", "100", stdout=io.StringIO())
 
     call_command(
         "createadmin", "--username", "root2", "--password", "a-long-password", stdout=io.StringIO()

@@ -7,5 +7,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("customers/", include("luukku.customers.urls")),
     path("", include("luukku.web.urls")),
 ]

@@ -10,13 +10,14 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from luukku.core.models import User
+from luukku.customers.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo(db: None) -> None:
-    call_command("demo", "--password", "luukku-demo", stdout=io.StringIO())
+    call_command("demo", "--password", "luukku-demo", "--persons", "100", stdout=io.StringIO())
 
 
 def in_finnish(*texts: str) -> dict[str, str]:
@@ -49,13 +50,25 @@ def test_log_in_walk_the_shell_and_switch_to_finnish(page: Page, live_server, de
 
     nav.get_by_role("link", name="People").click()
     expect(page.get_by_role("link", name="Kari Nordmann")).to_be_visible()
-    page.get_by_label("Search").fill("aino")
+    page.get_by_label("Search", exact=True).fill("aino")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("link", name="Aino Virtanen")).to_be_visible()
     expect(page.get_by_role("link", name="Kari Nordmann")).to_have_count(0)
 
     nav.get_by_role("link", name="Teams").click()
     expect(page.get_by_role("cell", name="Housing first line")).to_be_visible()
+
+    # Find a customer by phone, typed the way people say it, from the header.
+    customer = Person.objects.filter(phonenumbers__isnull=False).order_by("pk").first()
+    assert customer is not None
+    local = customer.phonenumbers.first().number.removeprefix("+47")  # type: ignore[attr-defined]
+    page.get_by_role("searchbox", name="Search customers").fill(
+        f"{local[:3]} {local[3:5]} {local[5:]}"
+    )
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=customer.full_name)).to_be_visible()
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    expect(page.locator("ol.timeline li.event").first).to_be_visible()
 
     # Presence changes in place (htmx) and sticks.
     page.locator("#presence-select").select_option("busy")

@@ -29,9 +29,7 @@ def _visible(actor: User, perm: Perm) -> Q | None:
     """The filter for records `actor` may see with `perm`; None when they may see none."""
     if not can(actor, perm):
         return None
-    return Q(sensitivity=Sensitivity.NORMAL) | Q(
-        org_unit__in=units_for_restricted(actor, perm)
-    )
+    return Q(sensitivity=Sensitivity.NORMAL) | Q(org_unit__in=units_for_restricted(actor, perm))
 
 
 def persons_visible_to(actor: User, perm: Perm = Perm.CUSTOMER_VIEW) -> QuerySet[Person]:

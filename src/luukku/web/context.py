@@ -15,8 +15,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if not isinstance(user, User) or not user.is_authenticated:
         return {}
-    items = [
-        (reverse("web:home"), _("Home")),
+    can_see_customers = access.can(user, Perm.CUSTOMER_VIEW)
+    items = [(reverse("web:home"), _("Home"))]
+    if can_see_customers:
+        items.append((reverse("customers:persons"), _("Customers")))
+    items += [
         (reverse("web:org_units"), _("Organization")),
         (reverse("web:users"), _("People")),
         (reverse("web:teams"), _("Teams")),
@@ -25,6 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ]
     if access.can(user, Perm.AUDIT_VIEW):
         items.append((reverse("web:audit"), _("Audit log")))
+    if access.can(user, Perm.CUSTOMER_SCHEMA):
+        items.append((reverse("customers:schema"), _("Customer data")))
     if access.is_organization_admin(user):
         items.append((reverse("web:jobs"), _("Jobs")))
     current = request.path
@@ -38,4 +43,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             for url, label in items
         ],
         "presence_choices": Presence.choices,
+        "can_search_customers": can_see_customers,
     }

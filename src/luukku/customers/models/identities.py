@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +50,6 @@ class SourceSystem(models.Model):
         return not self.allowed_fields or field in self.allowed_fields
 
     def link_for(self, external_id: str) -> str:
-        from urllib.parse import quote
 
         return (
             self.deep_link.replace("{external_id}", quote(external_id, safe=""))

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from luukku.core.actions.audit import audit_channel
 from luukku.core.demo import DEMO_PASSWORD, USERS, load_demo
-from luukku.core.models import Organization
+from luukku.core.models import Organization, OrgUnit
+from luukku.customers.demo import load_customer_demo
 
 
 class Command(BaseCommand):
@@ -17,14 +18,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="only load when no organization exists yet"
         )
+        parser.add_argument(
+            "--persons", type=int, default=3000, help="how many demo customers (default 3000)"
+        )
 
-    def handle(self, *args: Any, password: str, if_empty: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, password: str, if_empty: bool, persons: int, **options: Any
+    ) -> None:
         if if_empty and Organization.objects.exists():
             self.stdout.write("An organization exists already; demo data not loaded.")
             return
         with audit_channel("cli"):
             organization = load_demo(password=password)
+            units = {u.slug: u for u in OrgUnit.objects.filter(organization=organization)}
+            made = load_customer_demo(units, persons=persons)
         self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {organization.name}"))
+        if made:
+            self.stdout.write(f"Created {made} demo customers with two years of history.")
         self.stdout.write(f"Demo logins (password: {password}):")
         for user in USERS:
             roles = ", ".join(f"{role} in {unit}" for role, unit in user.roles)
