@@ -12,6 +12,7 @@ COMMANDS = {
     "demo": "load the demo organization (safe to run again)",
     "createadmin": "create an administrator of the whole organization",
     "token": "create, list or revoke personal API tokens",
+    "import": "import persons or organizations from CSV/XLSX (all-or-nothing, --dry-run)",
     "check": "check the configuration",
     "compilemessages": "compile translations (needs GNU gettext)",
     "collectstatic": "gather static files for a front proxy",

@@ -7,3 +7,7 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Organization")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the app's jobs, periodic ones included, in every process.
+        from luukku.core import tasks  # noqa: F401

@@ -7,3 +7,7 @@ class CustomersConfig(AppConfig):
     label = "customers"
     verbose_name = _("Customers")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the app's jobs, periodic ones included, in every process.
+        from luukku.customers import tasks  # noqa: F401

@@ -114,6 +114,7 @@ def clean_custom(
     *,
     existing: dict[str, Any] | None = None,
     fields: Iterable[CustomField] | None = None,
+    check_required: bool = True,
 ) -> dict[str, Any]:
     """Validate custom field values for `entity`; returns the merged, cleaned values.
 
@@ -138,7 +139,12 @@ def clean_custom(
         except ValidationError as exc:
             errors[f"custom.{key}"] = exc.messages
     for key, field in definitions.items():
-        if field.required and key not in merged and f"custom.{key}" not in errors:
+        if (
+            check_required
+            and field.required
+            and key not in merged
+            and f"custom.{key}" not in errors
+        ):
             errors[f"custom.{key}"] = [_("This field is required.")]
     if errors:
         raise ValidationError(errors)

@@ -10,15 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luukku.core.access import Perm, can, require, units_where
+from luukku.core.actions import audit
 from luukku.core.actions.audit import audit_channel
-from luukku.core.models import OrgUnit, User
-from luukku.customers import access, filters
+from luukku.core.models import AuditEntry, OrgUnit, User
+from luukku.customers import access, export, filters
 from luukku.customers.actions import parties as actions
 from luukku.customers.actions.contacts import ContactChanges
 from luukku.customers.api.schemas import PARTY_PREFETCH
@@ -84,6 +85,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "units": OrgUnit.objects.all(),
             "can_create": can(actor, Perm.CUSTOMER_EDIT),
+            "can_export": can(actor, Perm.CUSTOMER_EXPORT),
+            "can_import": can(actor, Perm.CUSTOMER_IMPORT),
         },
     )
 
@@ -338,3 +341,45 @@ def organization_profile(request: HttpRequest, organization_id: int) -> HttpResp
             ],
         },
     )
+
+
+@login_required
+def person_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The person list as filtered on the list page, as CSV (streamed) or XLSX."""
+    actor = _actor(request)
+    require(actor, Perm.CUSTOMER_EXPORT)
+    unit_id = request.GET.get("org_unit")
+    persons = filters.filter_persons(
+        access.persons_visible_to(actor),
+        q=request.GET.get("q") or None,
+        email=request.GET.get("email") or None,
+        phone=request.GET.get("phone") or None,
+        source=request.GET.get("source") or None,
+        org_unit_id=int(unit_id) if unit_id and unit_id.isdigit() else None,
+    )
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    with audit_channel("web"):
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.EXPORT,
+            obj=actor,
+            changes={
+                "persons": [None, persons.count()],
+                "format": [None, fmt],
+                "filters": [None, request.GET.urlencode()],
+            },
+        )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response: HttpResponse | StreamingHttpResponse
+    if fmt == "xlsx":
+        response = HttpResponse(
+            export.xlsx_bytes(export.person_rows(actor, persons)),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = StreamingHttpResponse(
+            export.csv_lines(export.person_rows(actor, persons)),
+            content_type="text/csv; charset=utf-8",
+        )
+    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.{fmt}"'
+    return response

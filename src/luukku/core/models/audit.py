@@ -22,6 +22,7 @@ class AuditEntry(models.Model):
         LOGIN = "login", _("Logged in")
         LOGIN_FAILED = "login_failed", _("Failed login")
         TOKEN = "token", _("Token")
+        EXPORT = "export", _("Exported")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

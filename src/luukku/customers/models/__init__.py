@@ -3,6 +3,7 @@
 from luukku.customers.models.contacts import EmailAddress, PhoneNumber, PostalAddress
 from luukku.customers.models.fields import CustomField
 from luukku.customers.models.identities import ExternalIdentity, SourceSystem
+from luukku.customers.models.imports import ImportMapping, ImportRun
 from luukku.customers.models.parties import Organization, Person, Sensitivity
 from luukku.customers.models.relations import Relationship, RelationshipType
 from luukku.customers.models.timeline import Event, EventKey
@@ -13,6 +14,8 @@ __all__ = [
     "Event",
     "EventKey",
     "ExternalIdentity",
+    "ImportMapping",
+    "ImportRun",
     "Organization",
     "Person",
     "PhoneNumber",
