@@ -3,6 +3,7 @@ from ninja import NinjaAPI
 from luukku.core.api import router as core_router
 from luukku.core.restapi import problems
 from luukku.core.restapi.auth import api_auth
+from luukku.core.webhooks_api import router as webhooks_router
 from luukku.customers.api import router as customers_router
 
 api = NinjaAPI(
@@ -20,3 +21,4 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", webhooks_router)

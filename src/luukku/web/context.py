@@ -32,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("customers:schema"), _("Customer data")))
     if access.is_organization_admin(user):
         items.append((reverse("web:jobs"), _("Jobs")))
+        items.append((reverse("web:webhooks"), _("Webhooks")))
     current = request.path
     return {
         "nav_items": [

@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from luukku.web.views import account, audit, home, jobs, org, people, presence, roles, teams
+from luukku.web.views import (
+    account,
+    audit,
+    home,
+    jobs,
+    org,
+    people,
+    presence,
+    roles,
+    teams,
+    webhooks,
+)
 from luukku.web.views.auth import (
     LoginView,
     PasswordChangeView,
@@ -77,5 +88,7 @@ urlpatterns = [
     path("presence/me/", presence.presence_set, name="presence_set"),
     path("audit/", audit.audit_log, name="audit"),
     path("jobs/", jobs.job_list, name="jobs"),
+    path("webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("webhooks/<int:webhook_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
     path("jobs/<uuid:job_id>/retry/", jobs.job_retry, name="job_retry"),
 ]

@@ -13,6 +13,7 @@ from luukku.core.models.people import (
     WorkingHours,
 )
 from luukku.core.models.tokens import ApiToken
+from luukku.core.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Absence",
@@ -26,6 +27,8 @@ __all__ = [
     "Role",
     "Team",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkerHeartbeat",
     "WorkingHours",
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from luukku.core import webhooks
 from luukku.core.actions import audit
 from luukku.core.models import AuditEntry, OrgUnit, User
 from luukku.customers.actions import provenance
@@ -137,6 +138,13 @@ def _record(
         obj=party,
         org_unit=party.org_unit,
         changes=changes,
+    )
+    kind = "person" if isinstance(party, Person) else "organization"
+    webhooks.emit(
+        f"{kind}.{'created' if created else 'updated'}",
+        {kind: party.pk, "fields": sorted(set(changed))},
+        org_unit=party.org_unit,
+        restricted=party.sensitivity == Sensitivity.RESTRICTED,
     )
     if isinstance(party, Person):
         append_event(

@@ -11,6 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from luukku.core import webhooks
 from luukku.core.models import AuditEntry
 from luukku.customers.actions import provenance
 from luukku.customers.actions.timeline import NewEvent, append_events
@@ -139,6 +140,19 @@ def run_import(run: ImportRun, *, progress: Progress = _no_progress) -> ImportRu
     run.status = ImportRun.Status.DONE
     run.finished_at = timezone.now()
     run.save()
+    webhooks.emit(
+        "import.completed",
+        {
+            "import": run.pk,
+            "entity": run.entity,
+            "source": run.source.code,
+            "created": run.created,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "problems": run.error_count,
+        },
+        org_unit=run.org_unit,
+    )
     return run
 
 
