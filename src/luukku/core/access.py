@@ -79,11 +79,27 @@ def roles_granting(perm: Perm) -> list[str]:
     return [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
 
 
+_CACHE = "_luukku_memberships"
+
+
+def memberships_of(actor: User) -> list[Membership]:
+    """The actor's memberships, read once per user object (a request, a job, a command)."""
+    cached: list[Membership] | None = getattr(actor, _CACHE, None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=actor).select_related("org_unit"))
+        setattr(actor, _CACHE, cached)
+    return cached
+
+
+def forget_memberships(user: User) -> None:
+    """Called when a user's roles change, so the next check reads them again."""
+    if hasattr(user, _CACHE):
+        delattr(user, _CACHE)
+
+
 def _granting_units(actor: User, perm: Perm) -> list[OrgUnit]:
-    memberships = Membership.objects.filter(
-        user=actor, role__in=roles_granting(perm)
-    ).select_related("org_unit")
-    return [m.org_unit for m in memberships]
+    roles = set(roles_granting(perm))
+    return [m.org_unit for m in memberships_of(actor) if m.role in roles]
 
 
 def units_where(actor: User, perm: Perm) -> QuerySet[OrgUnit]:
@@ -132,11 +148,8 @@ def is_organization_admin(actor: User) -> bool:
     """An administrator of a top-level unit (or a superuser) administers the whole installation."""
     if actor.is_superuser:
         return actor.is_active
-    return (
-        actor.is_active
-        and Membership.objects.filter(
-            user=actor, role=Role.ADMINISTRATOR, org_unit__parent__isnull=True
-        ).exists()
+    return actor.is_active and any(
+        m.role == Role.ADMINISTRATOR and m.org_unit.parent_id is None for m in memberships_of(actor)
     )
 
 

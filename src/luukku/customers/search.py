@@ -141,7 +141,8 @@ def search(actor: User, text: str, *, limit: int = 20) -> list[Hit]:
     persons = persons_visible_to(actor)
     organizations = organizations_visible_to(actor)
     hits = _exact_hits(text, persons, organizations)
-    if len(hits) < limit:
+    looks_like_identifier = "@" in text or bool(PHONE_LIKE.match(text))
+    if not hits and not looks_like_identifier:
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from luukku.core import tasks
+from luukku.core.access import forget_memberships
 from luukku.core.actions import audit
 from luukku.core.jobs import enqueue_on_commit
 from luukku.core.models import (
@@ -107,6 +108,7 @@ def update_user(user: User, *, changes: dict[str, Any], by: User | None) -> User
 def grant_role(
     *, user: User, org_unit: OrgUnit, role: str, is_primary: bool = False, by: User | None
 ) -> Membership:
+    forget_memberships(user)
     membership, created = Membership.objects.get_or_create(
         user=user, org_unit=org_unit, role=role, defaults={"is_primary": is_primary}
     )
@@ -137,6 +139,7 @@ def grant_role(
 def revoke_role(membership: Membership, *, by: User | None) -> None:
     user, unit, role = membership.user, membership.org_unit, membership.role
     membership.delete()
+    forget_memberships(user)
     audit.record(
         actor=by,
         action=AuditEntry.Action.UPDATE,

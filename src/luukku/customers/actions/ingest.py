@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as SchemaError
 
-from luukku.core.access import Perm, can
+from luukku.core.access import Perm, can, units_where
 from luukku.core.models import OrgUnit, User
 from luukku.customers.actions.contacts import ContactChanges
 from luukku.customers.actions.parties import create_party
@@ -202,6 +202,12 @@ def ingest_events(
         u.slug: u
         for u in OrgUnit.objects.filter(slug__in={e.org_unit for _, e in valid if e.org_unit})
     }
+    allowed_units = set(
+        units_where(by, Perm.EVENT_INGEST)
+        .filter(pk__in=[u.pk for u in units.values()])
+        .values_list("pk", flat=True)
+    )
+    may_ingest = can(by, Perm.EVENT_INGEST)
     resolver = _Resolver([e.person for _, e in valid])
     pending: list[tuple[int, NewEvent]] = []
     for number, event in valid:
@@ -209,7 +215,7 @@ def ingest_events(
         if event.org_unit and unit is None:
             results[number] = LineResult(number, "error", "org_unit", _("Unknown org unit."))
             continue
-        allowed = can(by, Perm.EVENT_INGEST, unit) if unit else can(by, Perm.EVENT_INGEST)
+        allowed = unit.pk in allowed_units if unit else may_ingest
         if not allowed or (unit is None and event.sensitivity == Sensitivity.RESTRICTED):
             results[number] = LineResult(
                 number, "error", "org_unit", _("You may not send events for this org unit.")
