@@ -82,7 +82,7 @@ def generate(persons: int, events: int) -> None:
                     gender, preferred_language, preferred_channel)
                 SELECT NULL, 'normal', jsonb_build_object('student_status',
                        (ARRAY['active','on_leave','graduated'])[1 + g %% 3]), '{}'::jsonb, now(), now(),
-                       f, l, f || ' ' || l, date '1965-01-01' + (g %% 15000), '', 'nb', 'email'
+                       f, l, f || ' ' || l, date '1965-01-01' + (g %% 15000)::int, '', 'nb', 'email'
                 FROM generate_series(1::bigint, %s::bigint) g,
                      LATERAL (SELECT (%s::text[])[1 + (g * 7919) %% %s] AS f) fa,
                      LATERAL (SELECT (%s::text[])[1 + (g * 104729) %% %s] AS l) la
