@@ -265,3 +265,25 @@ def test_administrators_define_custom_fields_sources_and_relationship_types(setu
     assert SourceSystem.objects.get(code="lms").allowed_fields == ["first_name", "last_name"]
     assert kind.status_code == 302 and RelationshipType.objects.filter(code="mentor_of").exists()
     assert AuditEntry.objects.filter(object_type="customers.customfield", action="create").exists()
+
+
+def test_adding_and_removing_a_relationship_in_the_ui(setup: Setup) -> None:
+    parent = make_person(setup, "Parent")
+    child = make_person(setup, "Barn")
+    client = logged_in(setup.housing_agent)
+
+    found = client.post(
+        f"/customers/persons/{parent.pk}/relationships/", {"type": "guardian_of", "other": "Barn"}
+    ).content.decode()
+    added = client.post(
+        f"/customers/persons/{parent.pk}/relationships/",
+        {"type": "guardian_of", "other": "Barn", "choice": child.pk, "valid_from": "2024-08-01"},
+    )
+    child_page = client.get(f"/customers/persons/{child.pk}/").content.decode()
+    rel = parent.relationships.get()  # type: ignore[attr-defined]
+    client.post(f"/customers/persons/{parent.pk}/relationships/{rel.pk}/remove/")
+
+    assert "Kari Barn" in found and 'name="choice"' in found
+    assert added.status_code == 302
+    assert "child of" in child_page and "Kari Parent" in child_page
+    assert not parent.relationships.exists()  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from luukku.customers import import_views, schema_views, views
+from luukku.customers import import_views, relationship_views, schema_views, views
 
 app_name = "customers"
 
@@ -12,6 +12,16 @@ urlpatterns = [
     path("persons/<int:person_id>/", views.person_profile, name="person"),
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:person_id>/timeline/", views.person_timeline, name="person_timeline"),
+    path(
+        "persons/<int:person_id>/relationships/",
+        relationship_views.relationship_add,
+        name="relationship_add",
+    ),
+    path(
+        "persons/<int:person_id>/relationships/<int:relationship_id>/remove/",
+        relationship_views.relationship_remove,
+        name="relationship_remove",
+    ),
     path("organizations/<int:organization_id>/", views.organization_profile, name="organization"),
     path("import/", import_views.import_start, name="import"),
     path("import/<int:run_id>/map/", import_views.import_map, name="import_map"),
