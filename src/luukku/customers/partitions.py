@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
 TABLE = "customers_event"
 
@@ -65,7 +65,9 @@ def ensure_partitions(
                     [month.isoformat(), next_month(month).isoformat()],
                 )
                 created += 1
-            _known.add(month)
+    # Remember the months only once they are committed: a partition made in a
+    # transaction that rolls back is gone, and must be made again next time.
+    transaction.on_commit(lambda: _known.update(wanted))
     return created
 
 
