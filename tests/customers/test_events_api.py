@@ -190,3 +190,42 @@ def test_the_timeline_reads_newest_first_with_filters_and_cursor(
     assert months == ["2026-07", "2026-06", "2026-05", "2026-04", "2026-03", "2026-02", "2026-01"]
     assert rest["next_cursor"] is None
     assert [e["type"] for e in march["items"]] == ["fitness.visit", "housing.rent_paid"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_with_the_same_keys_at_once_store_each_event_once(setup: Setup) -> None:
+    import threading
+
+    from django.db import connection, connections
+    from django.utils import timezone
+
+    from luukku.customers.actions.timeline import NewEvent, append_events
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter")
+    person = create_party(Person, values={"last_name": "Twice"}, by=None).party
+    batch = [
+        NewEvent(
+            person_id=person.pk,
+            type="fitness.visit",
+            occurred_at=timezone.now(),
+            idempotency_key=f"visit-{n}",
+        )
+        for n in range(200)
+    ]
+    results: list[list[bool]] = []
+
+    def send() -> None:
+        try:
+            results.append(append_events(batch))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert Event.objects.filter(person=person, type="fitness.visit").count() == 200
+    assert sorted(sum(r) for r in results) == [0, 200]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils import timezone
 
 from luukku.core.models import OrgUnit
@@ -50,55 +52,124 @@ def append_event(
     )
 
 
+def _dedupe_in_batch(events: list[NewEvent]) -> list[bool]:
+    """False for events whose key already appeared earlier in the same batch."""
+    seen: set[str] = set()
+    first: list[bool] = []
+    for event in events:
+        key = event.idempotency_key
+        first.append(not (key and key in seen))
+        if key:
+            seen.add(key)
+    return first
+
+
 @transaction.atomic
 def append_events(events: list[NewEvent]) -> list[bool]:
     """Store a batch; an event whose idempotency key was seen before is skipped.
 
     Returns, for each event in order, whether it was stored (False: a duplicate).
+    Safe when several batches with the same keys arrive at once.
     """
     if not events:
         return []
-    keyed = [e.idempotency_key for e in events if e.idempotency_key]
-    seen = set(EventKey.objects.filter(key__in=keyed).values_list("key", flat=True))
-    stored: list[bool] = []
-    fresh: list[NewEvent] = []
-    for event in events:
-        key = event.idempotency_key
-        if key and key in seen:
-            stored.append(False)
-            continue
-        if key:
-            seen.add(key)
-        fresh.append(event)
-        stored.append(True)
-    if fresh:
-        partitions.ensure_partitions(
-            min(e.occurred_at for e in fresh), max(e.occurred_at for e in fresh)
+    first = _dedupe_in_batch(events)
+    candidates = [e for e, keep in zip(events, first, strict=True) if keep]
+    partitions.ensure_partitions(
+        min(e.occurred_at for e in candidates), max(e.occurred_at for e in candidates)
+    )
+    if connection.vendor == "postgresql":
+        new_keys = _append_postgresql(candidates)
+    else:
+        new_keys = _append_orm(candidates)
+    return [
+        keep and (e.idempotency_key is None or e.idempotency_key in new_keys)
+        for e, keep in zip(events, first, strict=True)
+    ]
+
+
+def _append_orm(events: list[NewEvent]) -> set[str]:
+    keys = [e.idempotency_key for e in events if e.idempotency_key]
+    seen = set(EventKey.objects.filter(key__in=keys).values_list("key", flat=True))
+    fresh = [e for e in events if not e.idempotency_key or e.idempotency_key not in seen]
+    now = timezone.now()
+    rows = Event.objects.bulk_create(
+        [
+            Event(
+                person_id=e.person_id,
+                type=e.type,
+                occurred_at=e.occurred_at,
+                recorded_at=now,
+                source=e.source,
+                org_unit_id=e.org_unit_id,
+                sensitivity=e.sensitivity,
+                payload=e.payload,
+                idempotency_key=e.idempotency_key,
+            )
+            for e in fresh
+        ],
+        batch_size=2000,
+    )
+    EventKey.objects.bulk_create(
+        [EventKey(key=r.idempotency_key, event_id=r.pk or 0) for r in rows if r.idempotency_key],
+        batch_size=2000,
+    )
+    return {e.idempotency_key for e in fresh if e.idempotency_key}
+
+
+COPY_COLUMNS = (
+    "id",
+    "person_id",
+    "type",
+    "occurred_at",
+    "recorded_at",
+    "source",
+    "org_unit_id",
+    "sensitivity",
+    "payload",
+    "idempotency_key",
+)
+
+
+def _append_postgresql(events: list[NewEvent]) -> set[str]:
+    """Claim keys with ON CONFLICT (concurrency-safe), then COPY the events whose keys were new."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('customers_event', 'id')) "
+            "FROM generate_series(1, %s)",
+            [len(events)],
         )
+        ids = [row[0] for row in cursor.fetchall()]
+        keyed = [
+            (e.idempotency_key, i) for e, i in zip(events, ids, strict=True) if e.idempotency_key
+        ]
+        new_keys: set[str] = set()
+        if keyed:
+            cursor.execute(
+                "INSERT INTO customers_eventkey (key, event_id) "
+                "SELECT * FROM unnest(%s::varchar[], %s::bigint[]) "
+                "ON CONFLICT DO NOTHING RETURNING key",
+                [[k for k, _i in keyed], [i for _k, i in keyed]],
+            )
+            new_keys = {row[0] for row in cursor.fetchall()}
         now = timezone.now()
-        rows = Event.objects.bulk_create(
-            [
-                Event(
-                    person_id=e.person_id,
-                    type=e.type,
-                    occurred_at=e.occurred_at,
-                    recorded_at=now,
-                    source=e.source,
-                    org_unit_id=e.org_unit_id,
-                    sensitivity=e.sensitivity,
-                    payload=e.payload,
-                    idempotency_key=e.idempotency_key,
+        columns = ", ".join(COPY_COLUMNS)
+        with cursor.cursor.copy(f"COPY customers_event ({columns}) FROM STDIN") as copy:
+            for event, event_id in zip(events, ids, strict=True):
+                if event.idempotency_key and event.idempotency_key not in new_keys:
+                    continue
+                copy.write_row(
+                    (
+                        event_id,
+                        event.person_id,
+                        event.type,
+                        event.occurred_at,
+                        now,
+                        event.source,
+                        event.org_unit_id,
+                        event.sensitivity,
+                        json.dumps(event.payload, cls=DjangoJSONEncoder),
+                        event.idempotency_key,
+                    )
                 )
-                for e in fresh
-            ],
-            batch_size=2000,
-        )
-        EventKey.objects.bulk_create(
-            [
-                EventKey(key=row.idempotency_key, event_id=row.pk or 0)
-                for row in rows
-                if row.idempotency_key
-            ],
-            batch_size=2000,
-        )
-    return stored
+    return new_keys
