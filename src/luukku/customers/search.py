@@ -81,13 +81,16 @@ def _name_hits(
     text: str, persons: QuerySet[Person], organizations: QuerySet[Organization], limit: int
 ) -> list[Hit]:
     if connection.vendor == "postgresql":
+        # Every word must resemble a word of the name: the index intersects the words'
+        # matches, so a common first name does not drag in every namesake.
+        words = [w for w in text.split() if len(w) >= 2] or [text]
         people = (
-            persons.filter(full_name__trigram_word_similar=text)
+            persons.filter(*[Q(full_name__trigram_word_similar=w) for w in words])
             .annotate(score=TrigramWordSimilarity(text, "full_name"))
             .order_by("-score", "full_name")[:limit]
         )
         orgs = (
-            organizations.filter(name__trigram_word_similar=text)
+            organizations.filter(*[Q(name__trigram_word_similar=w) for w in words])
             .annotate(score=TrigramWordSimilarity(text, "name"))
             .order_by("-score", "name")[:limit]
         )
