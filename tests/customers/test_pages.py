@@ -287,3 +287,28 @@ def test_adding_and_removing_a_relationship_in_the_ui(setup: Setup) -> None:
     assert added.status_code == 302
     assert "child of" in child_page and "Kari Parent" in child_page
     assert not parent.relationships.exists()  # type: ignore[attr-defined]
+
+
+def test_custom_values_read_naturally_on_the_profile(setup: Setup) -> None:
+    from luukku.customers.models import CustomField
+
+    CustomField.objects.create(
+        entity="person",
+        key="diet",
+        label="Diet",
+        kind="multi_choice",
+        choices=["vegan", "gluten-free"],
+    )
+    CustomField.objects.create(entity="person", key="alumni", label="Alumni", kind="boolean")
+    person = create_party(
+        Person,
+        values={"last_name": "Values"},
+        custom={"student_status": "active", "diet": ["vegan", "gluten-free"], "alumni": True},
+        by=None,
+    ).party
+
+    page = logged_in(setup.housing_agent).get(f"/customers/persons/{person.pk}/").content.decode()
+
+    assert "<dd>active</dd>" in page
+    assert "<dd>vegan, gluten-free</dd>" in page
+    assert "<dd>Yes</dd>" in page

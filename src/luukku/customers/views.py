@@ -151,6 +151,19 @@ def _timeline_context(request: HttpRequest, actor: User, person: Person) -> dict
     }
 
 
+def shown_value(value: object) -> str:
+    """A custom field value as a person reads it."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _custom_rows(party: Person | Organization, fields: list[CustomField]) -> list[tuple[str, str]]:
+    return [(f.label, shown_value(party.custom[f.key])) for f in fields if f.key in party.custom]
+
+
 def _identities(party: Person | Organization) -> list[tuple[str, str, str]]:
     return [
         (i.source.name, i.external_id, i.source.link_for(i.external_id))
@@ -194,7 +207,7 @@ def person_profile(request: HttpRequest, person_id: int) -> HttpResponse:
         "customers/profile.html",
         {
             **_timeline_context(request, actor, person),
-            "custom": [(f.label, person.custom[f.key]) for f in fields if f.key in person.custom],
+            "custom": _custom_rows(person, fields),
             "identities": _identities(person),
             "relationships": _relationship_rows(actor, person),
             "can_edit": access.persons_visible_to(actor, Perm.CUSTOMER_EDIT)
@@ -334,11 +347,7 @@ def organization_profile(request: HttpRequest, organization_id: int) -> HttpResp
             "organization": organization,
             "identities": _identities(organization),
             "members": members,
-            "custom": [
-                (f.label, organization.custom[f.key])
-                for f in fields
-                if f.key in organization.custom
-            ],
+            "custom": _custom_rows(organization, fields),
         },
     )
 
