@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -94,20 +93,17 @@ class BatchTooLarge(ValueError):
 
 
 def parse_ndjson(body: bytes) -> list[tuple[int, Any]]:
-    """(line number, parsed JSON or an exception) for each non-blank line."""
-    parsed: list[tuple[int, Any]] = []
+    """(line number, raw line bytes) for each non-blank line; parsed later, in Rust, by pydantic."""
+    lines: list[tuple[int, Any]] = []
     for number, raw in enumerate(body.splitlines(), start=1):
         if not raw.strip():
             continue
-        if len(parsed) >= MAX_BATCH_LINES:
+        if len(lines) >= MAX_BATCH_LINES:
             raise BatchTooLarge(
                 _("A batch holds at most %(n)s lines; split the file.") % {"n": MAX_BATCH_LINES}
             )
-        try:
-            parsed.append((number, json.loads(raw)))
-        except json.JSONDecodeError as exc:
-            parsed.append((number, ValueError(_("Not JSON: %(reason)s") % {"reason": exc.msg})))
-    return parsed
+        lines.append((number, raw))
+    return lines
 
 
 def _schema_error(exc: SchemaError) -> tuple[str, str]:
@@ -115,6 +111,8 @@ def _schema_error(exc: SchemaError) -> tuple[str, str]:
     location = ".".join(str(p) for p in first.get("loc", ()))
     if first.get("type") == "extra_forbidden":
         return location, _("Unknown field.")
+    if first.get("type") == "json_invalid":
+        return "", _("Not JSON: %(reason)s") % {"reason": first.get("ctx", {}).get("error", "")}
     return location, str(first.get("msg", ""))
 
 
@@ -190,11 +188,11 @@ def ingest_events(
     results: dict[int, LineResult] = {}
     valid: list[tuple[int, EventIn]] = []
     for number, data in lines:
-        if isinstance(data, Exception):
-            results[number] = LineResult(number, "error", "", str(data))
-            continue
         try:
-            valid.append((number, EventIn.model_validate(data)))
+            if isinstance(data, bytes | str):
+                valid.append((number, EventIn.model_validate_json(data)))
+            else:
+                valid.append((number, EventIn.model_validate(data)))
         except SchemaError as exc:
             field, message = _schema_error(exc)
             results[number] = LineResult(number, "error", field, message)

@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -57,7 +57,7 @@ def create_event(
 @router.post("/events/batch", response=BatchOut)
 def create_events(
     request: HttpRequest, unknown_person: Literal["reject", "create"] = "reject"
-) -> dict[str, Any]:
+) -> JsonResponse:
     """NDJSON body, one event per line (at most 10,000). Each line gets its own result;
     valid lines are stored even when others are broken."""
     actor = actor_of(request)
@@ -75,9 +75,12 @@ def create_events(
         status: sum(r.status == status for r in results)
         for status in ("created", "duplicate", "error")
     }
-    return {
-        "created": counts["created"],
-        "duplicates": counts["duplicate"],
-        "errors": counts["error"],
-        "results": [r.as_dict() for r in results],
-    }
+    # Built directly: validating 10,000 result objects again would cost more than storing them.
+    return JsonResponse(
+        {
+            "created": counts["created"],
+            "duplicates": counts["duplicate"],
+            "errors": counts["error"],
+            "results": [r.as_dict() for r in results],
+        }
+    )
