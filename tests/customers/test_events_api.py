@@ -229,3 +229,36 @@ def test_two_batches_with_the_same_keys_at_once_store_each_event_once(setup: Set
 
     assert Event.objects.filter(person=person, type="fitness.visit").count() == 200
     assert sorted(sum(r) for r in results) == [0, 200]
+
+
+def test_events_can_be_listed_across_persons_by_type_and_time(setup: Setup, person: Person) -> None:
+    other = create_party(Person, values={"last_name": "Other"}, by=None).party
+    client = bearer(setup.admin)
+    batch(
+        client,
+        [
+            event(type="housing.contract_signed", occurred_at="2026-08-01T10:00:00+00:00"),
+            event(
+                person={"id": other.pk},
+                type="housing.contract_signed",
+                occurred_at="2026-09-01T10:00:00+00:00",
+            ),
+            event(type="housing.contract_signed", occurred_at="2026-01-01T10:00:00+00:00"),
+            event(
+                type="health.appointment",
+                org_unit="health",
+                sensitivity="restricted",
+                occurred_at="2026-08-02T10:00:00+00:00",
+            ),
+        ],
+    )
+
+    signed = client.get(
+        "/api/v1/events", {"type": "housing.contract_signed", "since": "2026-06-01T00:00:00Z"}
+    ).json()["items"]
+    as_admin = client.get("/api/v1/events", {"type": "health."}).json()["items"]
+    as_nurse = bearer(setup.health_agent).get("/api/v1/events", {"type": "health."}).json()["items"]
+
+    assert [e["occurred_at"][:7] for e in signed] == ["2026-09", "2026-08"]
+    assert as_admin == []  # restricted to Health staff
+    assert len(as_nurse) == 1

@@ -72,6 +72,14 @@ def events_visible_to(actor: User, person: Person) -> QuerySet[Event]:
     return Event.objects.filter(query, person=person)
 
 
+def all_events_visible_to(actor: User) -> QuerySet[Event]:
+    """Events across persons: normal ones of visible persons, restricted ones of `actor`'s units."""
+    query = _visible(actor, Perm.CUSTOMER_VIEW)
+    if query is None:
+        return Event.objects.none()
+    return Event.objects.filter(query, person__in=persons_visible_to(actor))
+
+
 def relationships_visible_to(actor: User) -> QuerySet[Relationship]:
     query = _visible(actor, Perm.CUSTOMER_VIEW)
     if query is None:

@@ -1,20 +1,24 @@
 """Timeline events from source systems: one at a time, or NDJSON batches."""
 
+import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from luukku.core.access import Perm, require
 from luukku.core.actions.audit import audit_channel
 from luukku.core.api import actor_of
+from luukku.customers import access
 from luukku.customers.actions.ingest import (
     BatchTooLarge,
     EventIn,
     ingest_events,
     parse_ndjson,
 )
+from luukku.customers.api.schemas import EventOut, event_out
+from luukku.customers.timeline_query import BadCursor, TimelineFilter, timeline_page
 
 router = Router(tags=["timeline"])
 
@@ -84,3 +88,45 @@ def create_events(
             "results": [r.as_dict() for r in results],
         }
     )
+
+
+class EventFilters(Schema):
+    limit: int = Field(100, ge=1, le=1000)
+    cursor: str | None = None
+    person_id: int | None = None
+    type: str | None = Field(None, description="A type, or a namespace ending in '.'")
+    org_unit_id: int | None = None
+    source: str | None = None
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+
+
+class EventPage(Schema):
+    items: list[EventOut]
+    next_cursor: str | None
+
+
+@router.get("/events", response=EventPage)
+def list_events(request: HttpRequest, params: Query[EventFilters]) -> dict[str, Any]:
+    """Events newest first across the persons the caller may see, e.g. every
+    `housing.contract_signed` since Monday. Use `since` to keep scans short."""
+    actor = actor_of(request)
+    events = access.all_events_visible_to(actor)
+    if params.person_id is not None:
+        events = events.filter(person_id=params.person_id)
+    try:
+        page, next_cursor = timeline_page(
+            events,
+            cursor=params.cursor,
+            limit=params.limit,
+            filters=TimelineFilter(
+                type=params.type,
+                org_unit_id=params.org_unit_id,
+                source=params.source,
+                since=params.since,
+                until=params.until,
+            ),
+        )
+    except BadCursor as exc:
+        raise HttpError(400, str(exc)) from None
+    return {"items": [event_out(e) for e in page], "next_cursor": next_cursor}
