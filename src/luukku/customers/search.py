@@ -77,6 +77,17 @@ def _owner_hit(
     return []
 
 
+def _prefix_hits(
+    text: str, persons: QuerySet[Person], organizations: QuerySet[Organization], limit: int
+) -> list[Hit]:
+    """Names that start with what was typed ("Kari Nor"): a B-tree prefix scan, the fast path."""
+    people = persons.filter(full_name__istartswith=text).values_list("pk", "full_name")[:limit]
+    orgs = organizations.filter(name__istartswith=text).values_list("pk", "name")[:limit]
+    return [Hit("person", pk, name, "name", "", 1.6) for pk, name in people] + [
+        Hit("organization", pk, name, "name", "", 1.6) for pk, name in orgs
+    ]
+
+
 def _name_hits(
     text: str, persons: QuerySet[Person], organizations: QuerySet[Organization], limit: int
 ) -> list[Hit]:
@@ -146,6 +157,12 @@ def search(actor: User, text: str, *, limit: int = 20) -> list[Hit]:
     hits = _exact_hits(text, persons, organizations)
     looks_like_identifier = "@" in text or bool(PHONE_LIKE.match(text))
     if not hits and not looks_like_identifier:
+        hits = _prefix_hits(text, persons, organizations, limit)
+    if (
+        len(hits) < limit
+        and not looks_like_identifier
+        and not any(h.matched != "name" for h in hits)
+    ):
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
