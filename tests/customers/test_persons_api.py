@@ -244,3 +244,32 @@ def test_relationships_link_two_persons_both_ways(setup: Setup) -> None:
         ("guardian of", "child of")
     ]
     assert "luukku.relationship_added" in [e["type"] for e in child_view["timeline"]]
+
+
+def test_gender_is_recorded_only_when_the_organization_chooses_to(setup: Setup) -> None:
+    from luukku.core.models import Organization
+
+    client = bearer(setup.admin)
+    refused = post(client, "/api/v1/persons", {"last_name": "G", "gender": "female"})
+    form = Client()
+    form.force_login(setup.admin)
+    hidden = form.get("/customers/persons/new/").content.decode()
+    settings_page = form.post(
+        "/org/settings/",
+        {
+            "name": "Test Welfare",
+            "country": "NO",
+            "time_zone": "Europe/Oslo",
+            "language": "nb",
+            "records_gender": "on",
+        },
+    )
+    allowed = post(client, "/api/v1/persons", {"last_name": "G", "gender": "female"})
+    shown = form.get("/customers/persons/new/").content.decode()
+
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "gender"
+    assert 'name="gender"' not in hidden
+    assert settings_page.status_code == 302 and Organization.objects.get().records_gender
+    assert allowed.status_code == 201 and allowed.json()["gender"] == "female"
+    assert 'name="gender"' in shown

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from luukku.core.models import OrgUnit
 from luukku.customers.models import CustomField, Person, Sensitivity
 from luukku.customers.models.parties import Channel
+from luukku.customers.validation import records_gender
 
 
 def custom_form_field(field: CustomField) -> forms.Field:
@@ -82,9 +83,13 @@ class PersonForm(forms.Form):
         if not creating:
             del self.fields["org_unit"]
             del self.fields["sensitivity"]
+        if not records_gender():
+            del self.fields["gender"]
 
     def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data.get(name) for name in self.VALUE_FIELDS}
+        return {
+            name: self.cleaned_data.get(name) for name in self.VALUE_FIELDS if name in self.fields
+        }
 
     def custom_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {}

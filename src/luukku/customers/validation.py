@@ -18,6 +18,11 @@ from luukku.customers.models import CustomField
 NORDIC_REGIONS = ("NO", "FI", "SE", "DK", "IS")
 
 
+def records_gender() -> bool:
+    tenant = Tenant.objects.only("records_gender").first()
+    return bool(tenant and tenant.records_gender)
+
+
 def default_region() -> str:
     tenant = Tenant.objects.only("country").first()
     return tenant.country if tenant and tenant.country else "NO"

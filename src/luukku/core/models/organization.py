@@ -29,6 +29,11 @@ class Organization(models.Model):
         _("time zone"), max_length=64, default="Europe/Oslo", validators=[validate_time_zone]
     )
     language = models.CharField(_("default language"), max_length=8, default="nb")
+    records_gender = models.BooleanField(
+        _("record customers' gender"),
+        default=False,
+        help_text=_("Off by default: collect only what the organization needs (GDPR)."),
+    )
 
     class Meta:
         verbose_name = _("organization")

@@ -23,7 +23,7 @@ from luukku.customers.models import (
     Sensitivity,
     SourceSystem,
 )
-from luukku.customers.validation import clean_custom
+from luukku.customers.validation import clean_custom, records_gender
 
 PERSON_FIELDS = (
     "first_name",
@@ -67,6 +67,8 @@ def _apply(
     unknown = set(values) - set(_fields_for(party))
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    if values.get("gender") and not records_gender():
+        raise ValidationError({"gender": [_("This organization does not record gender.")]})
     priorities = provenance.field_priorities()
     changed: list[str] = []
     kept: list[str] = []

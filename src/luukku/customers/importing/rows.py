@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 
 from luukku.customers.models import CustomField, Organization, Person
 from luukku.customers.models.parties import Channel
-from luukku.customers.validation import clean_custom, normalize_email, normalize_phone
+from luukku.customers.validation import (
+    clean_custom,
+    normalize_email,
+    normalize_phone,
+    records_gender,
+)
 
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y")
 GENDERS = {
@@ -78,6 +83,7 @@ class RowParser:
         self.positions = [(i, h, columns[h]) for i, h in enumerate(headers) if columns.get(h)]
         self.column_of = {target: header for _i, header, target in self.positions}
         self.custom_fields = list(CustomField.objects.filter(entity=entity))
+        self.records_gender = records_gender()
 
     def missing_required(self) -> list[str]:
         missing = []
@@ -129,7 +135,9 @@ class RowParser:
                     values["date_of_birth"] = born
                 except ValidationError as exc:
                     problem("date_of_birth", " ".join(exc.messages))
-            if data.get("gender"):
+            if data.get("gender") and not self.records_gender:
+                problem("gender", _("This organization does not record gender."))
+            elif data.get("gender"):
                 gender = GENDERS.get(data["gender"].lower())
                 if gender is None:
                     problem("gender", _("Unknown choice: %(value)s") % {"value": data["gender"]})

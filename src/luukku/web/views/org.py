@@ -26,7 +26,12 @@ def org_units(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/org_units.html",
-        {"units": units, "manageable": manageable, "can_create": bool(manageable)},
+        {
+            "units": units,
+            "manageable": manageable,
+            "can_create": bool(manageable),
+            "is_org_admin": access.is_organization_admin(user),
+        },
     )
 
 
