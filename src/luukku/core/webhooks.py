@@ -24,8 +24,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from luukku.core.access import Perm, units_for_restricted
 from luukku.core.jobs import enqueue_on_commit, job
-from luukku.core.models import OrgUnit, WebhookDelivery, WebhookEndpoint
+from luukku.core.models import OrgUnit, User, WebhookDelivery, WebhookEndpoint
 
 TIMEOUT_SECONDS = 10
 EVENTS = [
@@ -39,6 +40,19 @@ EVENTS = [
 
 class DeliveryFailed(Exception):
     pass
+
+
+def may_receive_restricted(actor: User, unit: OrgUnit) -> bool:
+    """An endpoint scoped to a unit receives that unit's restricted records: only staff of
+    the unit may set one up or read its deliveries (ADR 0006)."""
+    return units_for_restricted(actor, Perm.CUSTOMER_VIEW).filter(pk=unit.pk).exists()
+
+
+def visible_deliveries(actor: User) -> Any:
+    units = units_for_restricted(actor, Perm.CUSTOMER_VIEW)
+    return WebhookDelivery.objects.filter(
+        Q(endpoint__org_unit__isnull=True) | Q(endpoint__org_unit__in=units)
+    )
 
 
 def new_secret() -> str:

@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from luukku.core import access, webhooks
 from luukku.core.actions import audit
 from luukku.core.api import actor_of
-from luukku.core.models import AuditEntry, OrgUnit, WebhookDelivery, WebhookEndpoint
+from luukku.core.models import AuditEntry, OrgUnit, WebhookEndpoint
 from luukku.core.restapi.pagination import CursorPagination
 from luukku.core.restapi.schema import StrictSchema
 
@@ -86,6 +86,8 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> tuple[int, Webho
     access.require_organization_admin(actor)
     _check_events(payload.events)
     unit = get_object_or_404(OrgUnit, pk=payload.org_unit_id) if payload.org_unit_id else None
+    if unit is not None and not webhooks.may_receive_restricted(actor, unit):
+        raise access.AccessDenied("Only staff of the unit may receive its restricted records.")
     endpoint = WebhookEndpoint.objects.create(
         url=payload.url,
         description=payload.description,
@@ -110,6 +112,10 @@ def update_webhook(request: HttpRequest, webhook_id: int, payload: WebhookPatch)
     actor = actor_of(request)
     access.require_organization_admin(actor)
     endpoint = get_object_or_404(WebhookEndpoint, pk=webhook_id)
+    if endpoint.org_unit is not None and not webhooks.may_receive_restricted(
+        actor, endpoint.org_unit
+    ):
+        raise access.AccessDenied("Only staff of the unit may change this webhook.")
     changes = payload.dict(exclude_unset=True)
     if "events" in changes:
         _check_events(changes["events"])
@@ -146,5 +152,6 @@ def delete_webhook(request: HttpRequest, webhook_id: int) -> tuple[int, None]:
 @router.get("/webhooks/{webhook_id}/deliveries", response=list[DeliveryOut])
 @paginate(CursorPagination)
 def list_deliveries(request: HttpRequest, webhook_id: int) -> Any:
-    access.require_organization_admin(actor_of(request))
-    return WebhookDelivery.objects.filter(endpoint_id=webhook_id)
+    actor = actor_of(request)
+    access.require_organization_admin(actor)
+    return webhooks.visible_deliveries(actor).filter(endpoint_id=webhook_id)

@@ -13,11 +13,19 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from luukku.core.access import AccessDenied, Perm, can, units_for_restricted
+from luukku.core.access import (
+    AccessDenied,
+    Perm,
+    can,
+    is_organization_admin,
+    units_for_restricted,
+    units_where,
+)
 from luukku.core.models import OrgUnit, User
 from luukku.customers.models import (
     CustomField,
     Event,
+    ImportRun,
     Organization,
     Person,
     Relationship,
@@ -30,6 +38,17 @@ def _visible(actor: User, perm: Perm) -> Q | None:
     if not can(actor, perm):
         return None
     return Q(sensitivity=Sensitivity.NORMAL) | Q(org_unit__in=units_for_restricted(actor, perm))
+
+
+def visible_through(actor: User, relation: str, perm: Perm = Perm.CUSTOMER_VIEW) -> Q:
+    """The visibility filter for rows that point at a person or organization through
+    `relation` (e.g. "person" on identities): a join, not a subquery, for large batches."""
+    query = _visible(actor, perm)
+    if query is None:
+        return Q(pk__in=[])
+    return Q(**{f"{relation}__sensitivity": Sensitivity.NORMAL}) | Q(
+        **{f"{relation}__org_unit__in": units_for_restricted(actor, perm)}
+    )
 
 
 def persons_visible_to(actor: User, perm: Perm = Perm.CUSTOMER_VIEW) -> QuerySet[Person]:
@@ -85,8 +104,13 @@ def relationships_visible_to(actor: User) -> QuerySet[Relationship]:
     if query is None:
         return Relationship.objects.none()
     persons = persons_visible_to(actor)
-    return Relationship.objects.filter(query, person__in=persons).filter(
-        Q(other_person__isnull=True) | Q(other_person__in=persons)
+    return (
+        Relationship.objects.filter(query, person__in=persons)
+        .filter(Q(other_person__isnull=True) | Q(other_person__in=persons))
+        .filter(
+            Q(other_organization__isnull=True)
+            | Q(other_organization__in=organizations_visible_to(actor))
+        )
     )
 
 
@@ -96,6 +120,28 @@ def custom_fields_visible_to(actor: User, entity: str) -> list[CustomField]:
     if query is None:
         return []
     return list(CustomField.objects.filter(query, entity=entity))
+
+
+def custom_fields_writable_by(actor: User, entity: str) -> set[str]:
+    """Keys of custom fields `actor` may set: normal ones, and restricted ones of their units."""
+    units = set(units_for_restricted(actor, Perm.CUSTOMER_EDIT).values_list("pk", flat=True))
+    return {
+        f.key
+        for f in CustomField.objects.filter(entity=entity)
+        if f.sensitivity == Sensitivity.NORMAL or f.org_unit_id in units
+    }
+
+
+def import_runs_visible_to(actor: User) -> QuerySet[ImportRun]:
+    """Runs `actor` may open: their own, those of units where they import, and (for
+    organization administrators) runs without a unit. Restricted runs need unit staff."""
+    query = Q(created_by=actor) | Q(org_unit__in=units_where(actor, Perm.CUSTOMER_IMPORT))
+    if is_organization_admin(actor):
+        query |= Q(org_unit__isnull=True)
+    restricted_ok = units_for_restricted(actor, Perm.CUSTOMER_IMPORT)
+    return ImportRun.objects.filter(query).filter(
+        Q(created_by=actor) | Q(sensitivity=Sensitivity.NORMAL) | Q(org_unit__in=restricted_ok)
+    )
 
 
 def may_write_in(actor: User, unit: OrgUnit | None, sensitivity: str) -> bool:

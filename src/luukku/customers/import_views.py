@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 from luukku.core.access import Perm, require, units_where
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import OrgUnit, User
+from luukku.customers import access
 from luukku.customers.actions import imports as actions
 from luukku.customers.importing.fields import field_choices
 from luukku.customers.importing.files import UnreadableFile, read_table
-from luukku.customers.models import ImportRun, SourceSystem
+from luukku.customers.models import ImportRun, Sensitivity, SourceSystem
 
 
 class UploadForm(forms.Form):
@@ -38,6 +39,15 @@ class UploadForm(forms.Form):
     org_unit = forms.ModelChoiceField(
         label=gettext_lazy("Org unit"), queryset=OrgUnit.objects.none(), required=False
     )
+    sensitivity = forms.ChoiceField(
+        label=gettext_lazy("Sensitivity"),
+        choices=Sensitivity.choices,
+        initial=Sensitivity.NORMAL,
+        required=False,
+    )
+
+    def clean_sensitivity(self) -> str:
+        return self.cleaned_data.get("sensitivity") or Sensitivity.NORMAL
 
 
 def _importer(request: HttpRequest) -> User:
@@ -49,10 +59,8 @@ def _importer(request: HttpRequest) -> User:
 
 def _run(request: HttpRequest, run_id: int) -> ImportRun:
     user = _importer(request)
-    run = get_object_or_404(ImportRun.objects.select_related("source", "org_unit"), pk=run_id)
-    if run.org_unit is not None:
-        require(user, Perm.CUSTOMER_IMPORT, run.org_unit)
-    return run
+    runs = access.import_runs_visible_to(user).select_related("source", "org_unit")
+    return get_object_or_404(runs, pk=run_id)
 
 
 @login_required
@@ -60,6 +68,14 @@ def import_start(request: HttpRequest) -> HttpResponse:
     actor = _importer(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     form.fields["org_unit"].queryset = units_where(actor, Perm.CUSTOMER_IMPORT)  # type: ignore[attr-defined]
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not access.may_write_in(
+            actor, form.cleaned_data["org_unit"], form.cleaned_data["sensitivity"]
+        )
+    ):
+        form.add_error("org_unit", _("You may not write customer data for this org unit."))
     if request.method == "POST" and form.is_valid():
         try:
             with audit_channel("web"):
@@ -68,13 +84,14 @@ def import_start(request: HttpRequest) -> HttpResponse:
                     source=form.cleaned_data["source"],
                     entity=form.cleaned_data["entity"],
                     org_unit=form.cleaned_data["org_unit"],
+                    sensitivity=form.cleaned_data["sensitivity"],
                     by=actor,
                 )
         except (UnreadableFile, actions.ImportStateError) as exc:
             form.add_error("file", str(exc))
         else:
             return redirect("customers:import_map", run_id=run.pk)
-    recent = ImportRun.objects.select_related("source", "created_by")[:20]
+    recent = access.import_runs_visible_to(actor).select_related("source", "created_by")[:20]
     return render(request, "customers/import_start.html", {"form": form, "recent": recent})
 
 

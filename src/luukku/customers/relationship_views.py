@@ -44,6 +44,8 @@ def relationship_add(request: HttpRequest, person_id: int) -> HttpResponse:
                 else access.organization_for_actor(actor, int(chosen))
             )
             try:
+                unit, sensitivity = actions.relationship_scope(person, other, None, "normal")
+                access.require_write_in(actor, unit, sensitivity)
                 with audit_channel("web"):
                     actions.create_relationship(
                         type=kind,
@@ -51,6 +53,8 @@ def relationship_add(request: HttpRequest, person_id: int) -> HttpResponse:
                         other=other,
                         valid_from=request.POST.get("valid_from") or None,  # type: ignore[arg-type]
                         valid_to=request.POST.get("valid_to") or None,  # type: ignore[arg-type]
+                        org_unit=unit,
+                        sensitivity=sensitivity,
                         by=actor,
                     )
             except ValidationError as exc:

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from luukku.core.access import Perm, require
 from luukku.core.actions import audit
 from luukku.core.models import AuditEntry, User
-from luukku.customers.models import CustomField, RelationshipType, SourceSystem
+from luukku.customers import access
+from luukku.customers.models import CustomField, RelationshipType, Sensitivity, SourceSystem
 from luukku.customers.schema_forms import CustomFieldForm, RelationshipTypeForm, SourceSystemForm
 
 KINDS: dict[str, tuple[type[models.Model], Any, Any]] = {
@@ -58,7 +59,20 @@ def schema_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
         raise Http404
     model, form_class, title = KINDS[kind]
     instance = get_object_or_404(model, pk=pk) if pk else None
+    if isinstance(instance, CustomField) and instance.sensitivity == Sensitivity.RESTRICTED:
+        # Only staff of its unit may touch a restricted field (making it public included).
+        access.require_write_in(actor, instance.org_unit, Sensitivity.RESTRICTED)
     form = form_class(request.POST or None, instance=instance)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and model is CustomField
+        and form.cleaned_data.get("sensitivity") == Sensitivity.RESTRICTED
+        and not access.may_write_in(
+            actor, form.cleaned_data.get("org_unit"), Sensitivity.RESTRICTED
+        )
+    ):
+        form.add_error("org_unit", _("You may define restricted fields only for your own unit."))
     if request.method == "POST" and form.is_valid():
         fields = list(form.cleaned_data)
         before = audit.snapshot(instance, fields) if instance else {}

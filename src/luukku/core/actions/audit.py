@@ -71,6 +71,8 @@ def record(
     obj: models.Model,
     org_unit: OrgUnit | None = None,
     changes: dict[str, Any] | None = None,
+    object_repr: str | None = None,
+    sensitivity: str = "normal",
 ) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor,
@@ -78,8 +80,9 @@ def record(
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_repr=(object_repr if object_repr is not None else str(obj))[:200],
         org_unit=org_unit,
         changes=changes or {},
         via=_channel.get(),
+        sensitivity=sensitivity,
     )

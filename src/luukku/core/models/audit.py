@@ -48,6 +48,9 @@ class AuditEntry(models.Model):
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     via = models.CharField(_("via"), max_length=16, default="web")
+    # "restricted" entries concern restricted records (ADR 0006) and are shown only to
+    # administrators who are staff of their org unit.
+    sensitivity = models.CharField(_("sensitivity"), max_length=16, default="normal")
 
     class Meta:
         verbose_name = _("audit entry")

@@ -5,7 +5,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from luukku.customers.models import EmailAddress, Organization, Person, PhoneNumber, PostalAddress
+from luukku.customers.models import (
+    EmailAddress,
+    Organization,
+    Person,
+    PhoneNumber,
+    PostalAddress,
+    SourceSystem,
+)
 from luukku.customers.validation import normalize_email, normalize_phone
 
 
@@ -46,10 +53,20 @@ def _owner(party: Person | Organization) -> dict[str, Any]:
 
 
 def apply_contacts(
-    party: Person | Organization, changes: ContactChanges, *, source: str, replace: bool
+    party: Person | Organization,
+    changes: ContactChanges,
+    *,
+    source: str,
+    replace: bool,
+    source_system: SourceSystem | None = None,
 ) -> list[str]:
     """Write cleaned contact points. `replace` makes each given list the whole set;
-    otherwise new points are added and existing ones kept. Returns what changed."""
+    otherwise new points are added and existing ones kept. Returns what changed.
+
+    A source system writes only the kinds it may set ("emails", "phones", "addresses"),
+    never moves the primary mark of existing points, and makes a new point primary only
+    when there is none. Staff edits (no source system) decide freely.
+    """
     owner = _owner(party)
     changed: list[str] = []
     specs: list[tuple[str, type[Any], list[dict[str, Any]] | None, str]] = [
@@ -60,7 +77,15 @@ def apply_contacts(
     for name, model, rows, key in specs:
         if rows is None:
             continue
-        if any(row.get("is_primary") for row in rows):
+        if source_system is not None:
+            if not source_system.may_set(name):
+                continue
+            has_primary = model.objects.filter(**owner, is_primary=True).exists()
+            rows = [
+                {**row, "is_primary": bool(row.get("is_primary")) and not has_primary}
+                for row in rows
+            ]
+        elif any(row.get("is_primary") for row in rows):
             model.objects.filter(**owner).update(is_primary=False)
         existing = {getattr(c, key).lower(): c for c in model.objects.filter(**owner)}
         wanted = {str(row[key]).lower(): row for row in rows}
@@ -77,7 +102,7 @@ def apply_contacts(
             if current is None:
                 model.objects.create(**owner, **{key: row[key]}, source=source, **fields)
                 changed.append(name)
-            elif any(getattr(current, k) != v for k, v in fields.items()):
+            elif source_system is None and any(getattr(current, k) != v for k, v in fields.items()):
                 for k, v in fields.items():
                     setattr(current, k, v)
                 current.save()

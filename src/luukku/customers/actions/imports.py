@@ -13,7 +13,7 @@ from luukku.core.jobs import enqueue_on_commit
 from luukku.core.models import AuditEntry, OrgUnit, User
 from luukku.customers.importing.fields import guess_columns
 from luukku.customers.importing.files import read_table
-from luukku.customers.models import ImportMapping, ImportRun, SourceSystem
+from luukku.customers.models import ImportMapping, ImportRun, Sensitivity, SourceSystem
 from luukku.customers.tasks import apply_import, check_import
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -31,15 +31,19 @@ def start_import(
     entity: str,
     org_unit: OrgUnit | None,
     by: User,
+    sensitivity: str = Sensitivity.NORMAL,
 ) -> ImportRun:
     """Store the file and read its header; the mapping is guessed (or taken from a saved one)."""
     if upload.size and upload.size > MAX_UPLOAD_BYTES:
         raise ImportStateError(_("The file is larger than 200 MB; split it."))
+    if sensitivity == Sensitivity.RESTRICTED and org_unit is None:
+        raise ImportStateError(_("Restricted records belong to an org unit: choose one."))
     run = ImportRun(
         created_by=by,
         source=source,
         entity=entity,
         org_unit=org_unit,
+        sensitivity=sensitivity,
         original_name=(upload.name or "upload")[:255],
     )
     run.file.save(upload.name or "upload.csv", upload, save=False)

@@ -14,6 +14,7 @@ from pydantic import ValidationError as SchemaError
 
 from luukku.core.access import Perm, can, units_where
 from luukku.core.models import OrgUnit, User
+from luukku.customers.access import persons_visible_to, visible_through
 from luukku.customers.actions.contacts import ContactChanges
 from luukku.customers.actions.parties import create_party
 from luukku.customers.actions.timeline import NewEvent, append_events
@@ -119,9 +120,12 @@ def _schema_error(exc: SchemaError) -> tuple[str, str]:
 class _Resolver:
     """Finds persons for many references with a few queries."""
 
-    def __init__(self, refs: list[PersonRef]) -> None:
+    def __init__(self, refs: list[PersonRef], actor: User) -> None:
+        """Only persons `actor` may see are found: an integration cannot use the batch to
+        learn whether someone is, say, a client of the health service."""
         ids = {r.id for r in refs if r.id is not None}
-        self.by_id = set(Person.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        self.by_id = set(persons_visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
+        through_person = visible_through(actor, "person")
         self.by_identity: dict[tuple[str, str], int] = {}
         by_source: dict[str, set[str]] = {}
         for r in refs:
@@ -129,13 +133,16 @@ class _Resolver:
                 by_source.setdefault(r.source, set()).add(r.external_id)
         for source, external_ids in by_source.items():
             rows = ExternalIdentity.objects.filter(
-                source__code=source, external_id__in=external_ids, person__isnull=False
+                through_person,
+                source__code=source,
+                external_id__in=external_ids,
+                person__isnull=False,
             ).values_list("external_id", "person_id")
             self.by_identity.update({(source, ext): pid for ext, pid in rows if pid})
         emails = {r.email.strip().lower() for r in refs if r.email}
         self.by_email: dict[str, set[int]] = {}
         for address, pid in EmailAddress.objects.filter(
-            address_lower__in=emails, person__isnull=False
+            through_person, address_lower__in=emails, person__isnull=False
         ).values_list("address_lower", "person_id"):
             self.by_email.setdefault(address, set()).add(pid or 0)
 
@@ -206,7 +213,7 @@ def ingest_events(
         .values_list("pk", flat=True)
     )
     may_ingest = can(by, Perm.EVENT_INGEST)
-    resolver = _Resolver([e.person for _, e in valid])
+    resolver = _Resolver([e.person for _, e in valid], by)
     pending: list[tuple[int, NewEvent]] = []
     for number, event in valid:
         unit = units.get(event.org_unit) if event.org_unit else None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from luukku.core import webhooks
 from luukku.core.actions import audit
 from luukku.core.models import AuditEntry, OrgUnit, User
+from luukku.customers import access, auditing
 from luukku.customers.actions import provenance
 from luukku.customers.actions.contacts import ContactChanges, apply_contacts, clean_contacts
 from luukku.customers.actions.timeline import append_event
@@ -62,6 +63,7 @@ def _apply(
     values: dict[str, Any],
     custom: dict[str, Any] | None,
     source: SourceSystem | None,
+    by: User | None,
 ) -> tuple[list[str], list[str]]:
     """Set allowed fields on the in-memory record; returns (changed, kept)."""
     unknown = set(values) - set(_fields_for(party))
@@ -83,6 +85,14 @@ def _apply(
         setattr(party, name, value)
         provenance.mark(party, name, source)
         changed.append(name)
+    if custom and by is not None:
+        forbidden = sorted(set(custom) - access.custom_fields_writable_by(by, _entity(party)))
+        known = {f.key for f in CustomField.objects.filter(entity=_entity(party))}
+        forbidden = [k for k in forbidden if k in known]
+        if forbidden:
+            raise ValidationError(
+                {f"custom.{k}": [_("You may not set this field.")] for k in forbidden}
+            )
     if custom:
         allowed = {
             k: v
@@ -119,6 +129,44 @@ def link_identity(
     identity.save()
 
 
+def _notify(
+    party: Person | Organization,
+    *,
+    created: bool,
+    fields: list[str],
+    unit: OrgUnit | None,
+    sensitivity: str,
+    by: User | None,
+    audit_changes: dict[str, Any],
+) -> None:
+    """One audit entry, webhook and timeline event for a change seen at one sensitivity."""
+    restricted = sensitivity == Sensitivity.RESTRICTED
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        obj=party,
+        org_unit=unit,
+        changes={name: ["…", "…"] for name in audit_changes} if restricted else audit_changes,
+        object_repr=f"{party._meta.verbose_name} #{party.pk}" if restricted else str(party),
+        sensitivity=sensitivity,
+    )
+    kind = "person" if isinstance(party, Person) else "organization"
+    webhooks.emit(
+        f"{kind}.{'created' if created else 'updated'}",
+        {kind: party.pk, "fields": sorted(set(fields))},
+        org_unit=unit,
+        restricted=restricted,
+    )
+    if isinstance(party, Person):
+        append_event(
+            party,
+            type="luukku.person_created" if created else "luukku.person_updated",
+            org_unit=unit,
+            sensitivity=sensitivity,
+            payload={"fields": sorted(set(fields)), "by": by.get_username() if by else "system"},
+        )
+
+
 def _record(
     party: Person | Organization,
     *,
@@ -127,6 +175,8 @@ def _record(
     before: dict[str, Any],
     by: User | None,
 ) -> None:
+    """Audit, webhooks and timeline for a change. Changes to restricted custom fields of a
+    normal record are told only to their own unit, so nobody else learns of them."""
     fields = _fields_for(party)
     after = audit.snapshot(party, fields)
     if created:
@@ -134,27 +184,38 @@ def _record(
     else:
         changes = audit.diff(before, after)
     changes.update({name: ["…", "…"] for name in changed if name not in changes})
-    audit.record(
-        actor=by,
-        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-        obj=party,
-        org_unit=party.org_unit,
-        changes=changes,
-    )
-    kind = "person" if isinstance(party, Person) else "organization"
-    webhooks.emit(
-        f"{kind}.{'created' if created else 'updated'}",
-        {kind: party.pk, "fields": sorted(set(changed))},
-        org_unit=party.org_unit,
-        restricted=party.sensitivity == Sensitivity.RESTRICTED,
-    )
-    if isinstance(party, Person):
-        append_event(
+    hidden: dict[str, OrgUnit | None] = {}
+    if party.sensitivity == Sensitivity.NORMAL:
+        hidden = {
+            f"custom.{f.key}": f.org_unit
+            for f in CustomField.objects.filter(
+                entity=_entity(party), sensitivity=Sensitivity.RESTRICTED
+            ).select_related("org_unit")
+        }
+    public = [name for name in changed if name not in hidden]
+    if created or public or not changed:
+        _notify(
             party,
-            type="luukku.person_created" if created else "luukku.person_updated",
-            org_unit=party.org_unit,
+            created=created,
+            fields=public,
+            unit=party.org_unit,
             sensitivity=party.sensitivity,
-            payload={"fields": sorted(changed), "by": by.get_username() if by else "system"},
+            by=by,
+            audit_changes={k: v for k, v in changes.items() if k not in hidden},
+        )
+    by_unit: dict[OrgUnit | None, list[str]] = {}
+    for name in changed:
+        if name in hidden:
+            by_unit.setdefault(hidden[name], []).append(name)
+    for unit, names in by_unit.items():
+        _notify(
+            party,
+            created=False,
+            fields=names,
+            unit=unit,
+            sensitivity=Sensitivity.RESTRICTED,
+            by=by,
+            audit_changes={name: ["…", "…"] for name in names},
         )
 
 
@@ -173,14 +234,18 @@ def create_party(
 ) -> Outcome:
     contacts = clean_contacts(contacts) if contacts else None
     party = model(org_unit=org_unit, sensitivity=sensitivity)
-    changed, kept = _apply(party, values=values, custom=custom or {}, source=source)
+    changed, kept = _apply(party, values=values, custom=custom or {}, source=source, by=by)
     if isinstance(party, Person) and not (party.first_name or party.last_name):
         raise ValidationError({"last_name": [_("A person needs a first or last name.")]})
     party.full_clean(exclude=["org_unit"])
     party.save()
     if contacts:
         changed += apply_contacts(
-            party, contacts, source=provenance.source_code(source), replace=False
+            party,
+            contacts,
+            source=provenance.source_code(source),
+            replace=False,
+            source_system=source,
         )
     if identity:
         link_identity(party, *identity)
@@ -202,11 +267,15 @@ def update_party(
 ) -> Outcome:
     contacts = clean_contacts(contacts) if contacts else None
     before = audit.snapshot(party, _fields_for(party))
-    changed, kept = _apply(party, values=values, custom=custom, source=source)
+    changed, kept = _apply(party, values=values, custom=custom, source=source, by=by)
     party.full_clean(exclude=["org_unit"])
     if contacts:
         changed += apply_contacts(
-            party, contacts, source=provenance.source_code(source), replace=replace_contacts
+            party,
+            contacts,
+            source=provenance.source_code(source),
+            replace=replace_contacts,
+            source_system=source,
         )
     if identity_payload:
         link_identity(party, *identity_payload)
@@ -265,4 +334,10 @@ def upsert_by_identity(
 def record_profile_view(*, actor: User, party: Person | Organization, via: str) -> None:
     """Every look at a profile is in the audit log."""
     with audit.audit_channel(via):
-        audit.record(actor=actor, action=AuditEntry.Action.VIEW, obj=party, org_unit=party.org_unit)
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.VIEW,
+            obj=party,
+            org_unit=party.org_unit,
+            object_repr=auditing.label(party),
+        )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from luukku.core.actions import audit
 from luukku.core.models import AuditEntry, OrgUnit, User
+from luukku.customers import auditing
 from luukku.customers.actions.timeline import append_event
 from luukku.customers.models import (
     Organization,
@@ -45,6 +48,25 @@ def _timeline(rel: Relationship, kind: str, by: User | None) -> None:
         )
 
 
+def relationship_scope(
+    person: Person,
+    other: Person | Organization,
+    org_unit: OrgUnit | None,
+    sensitivity: str,
+) -> tuple[OrgUnit | None, str]:
+    """The unit and sensitivity a relationship must have: a tie to a restricted record is
+    itself restricted to that record's unit (it would otherwise tell others about it)."""
+    restricted = [p for p in (person, other) if p.sensitivity == Sensitivity.RESTRICTED]
+    if not restricted:
+        return org_unit, sensitivity
+    units = {p.org_unit_id for p in restricted}
+    if len(units) > 1:
+        raise ValidationError(
+            _("These two records are restricted to different org units and cannot be linked.")
+        )
+    return restricted[0].org_unit, Sensitivity.RESTRICTED
+
+
 @transaction.atomic
 def create_relationship(
     *,
@@ -58,6 +80,7 @@ def create_relationship(
     sensitivity: str = Sensitivity.NORMAL,
     by: User | None,
 ) -> Relationship:
+    org_unit, sensitivity = relationship_scope(person, other, org_unit, sensitivity)
     rel = Relationship(
         type=type,
         person=person,
@@ -76,11 +99,15 @@ def create_relationship(
         action=AuditEntry.Action.CREATE,
         obj=rel,
         org_unit=org_unit,
-        changes={
-            "type": [None, type.code],
-            "other": [None, str(other)],
-            **{k: [None, v] for k, v in audit.snapshot(rel, RELATIONSHIP_FIELDS).items() if v},
-        },
+        changes=auditing.changes(
+            rel,
+            {
+                "type": [None, type.code],
+                "other": [None, str(other)],
+                **{k: [None, v] for k, v in audit.snapshot(rel, RELATIONSHIP_FIELDS).items() if v},
+            },
+        ),
+        object_repr=auditing.label(rel),
     )
     _timeline(rel, "added", by)
     return rel
@@ -103,7 +130,8 @@ def update_relationship(
             action=AuditEntry.Action.UPDATE,
             obj=rel,
             org_unit=rel.org_unit,
-            changes=changed,
+            changes=auditing.changes(rel, changed),
+            object_repr=auditing.label(rel),
         )
         _timeline(rel, "changed", by)
     return rel
@@ -116,10 +144,14 @@ def delete_relationship(rel: Relationship, *, by: User | None) -> None:
         action=AuditEntry.Action.DELETE,
         obj=rel,
         org_unit=rel.org_unit,
-        changes={
-            "type": [rel.type.code, None],
-            "other": [str(rel.other_person or rel.other_organization), None],
-        },
+        changes=auditing.changes(
+            rel,
+            {
+                "type": [rel.type.code, None],
+                "other": [str(rel.other_person or rel.other_organization), None],
+            },
+        ),
+        object_repr=auditing.label(rel),
     )
     _timeline(rel, "removed", by)
     rel.delete()

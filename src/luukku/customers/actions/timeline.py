@@ -52,12 +52,17 @@ def append_event(
     )
 
 
+def scoped_key(event: NewEvent) -> str | None:
+    """Idempotency keys are per source: one integration cannot suppress another's events."""
+    return f"{event.source}:{event.idempotency_key}" if event.idempotency_key else None
+
+
 def _dedupe_in_batch(events: list[NewEvent]) -> list[bool]:
     """False for events whose key already appeared earlier in the same batch."""
     seen: set[str] = set()
     first: list[bool] = []
     for event in events:
-        key = event.idempotency_key
+        key = scoped_key(event)
         first.append(not (key and key in seen))
         if key:
             seen.add(key)
@@ -83,15 +88,15 @@ def append_events(events: list[NewEvent]) -> list[bool]:
     else:
         new_keys = _append_orm(candidates)
     return [
-        keep and (e.idempotency_key is None or e.idempotency_key in new_keys)
+        keep and (e.idempotency_key is None or scoped_key(e) in new_keys)
         for e, keep in zip(events, first, strict=True)
     ]
 
 
 def _append_orm(events: list[NewEvent]) -> set[str]:
-    keys = [e.idempotency_key for e in events if e.idempotency_key]
+    keys = [k for e in events if (k := scoped_key(e))]
     seen = set(EventKey.objects.filter(key__in=keys).values_list("key", flat=True))
-    fresh = [e for e in events if not e.idempotency_key or e.idempotency_key not in seen]
+    fresh = [e for e in events if not e.idempotency_key or scoped_key(e) not in seen]
     now = timezone.now()
     rows = Event.objects.bulk_create(
         [
@@ -111,10 +116,14 @@ def _append_orm(events: list[NewEvent]) -> set[str]:
         batch_size=2000,
     )
     EventKey.objects.bulk_create(
-        [EventKey(key=r.idempotency_key, event_id=r.pk or 0) for r in rows if r.idempotency_key],
+        [
+            EventKey(key=f"{r.source}:{r.idempotency_key}", event_id=r.pk or 0)
+            for r in rows
+            if r.idempotency_key
+        ],
         batch_size=2000,
     )
-    return {e.idempotency_key for e in fresh if e.idempotency_key}
+    return {k for e in fresh if (k := scoped_key(e))}
 
 
 COPY_COLUMNS = (
@@ -140,9 +149,7 @@ def _append_postgresql(events: list[NewEvent]) -> set[str]:
             [len(events)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        keyed = [
-            (e.idempotency_key, i) for e, i in zip(events, ids, strict=True) if e.idempotency_key
-        ]
+        keyed = [(k, i) for e, i in zip(events, ids, strict=True) if (k := scoped_key(e))]
         new_keys: set[str] = set()
         if keyed:
             cursor.execute(
@@ -156,7 +163,7 @@ def _append_postgresql(events: list[NewEvent]) -> set[str]:
         columns = ", ".join(COPY_COLUMNS)
         with cursor.cursor.copy(f"COPY customers_event ({columns}) FROM STDIN") as copy:
             for event, event_id in zip(events, ids, strict=True):
-                if event.idempotency_key and event.idempotency_key not in new_keys:
+                if event.idempotency_key and scoped_key(event) not in new_keys:
                     continue
                 copy.write_row(
                     (

@@ -104,13 +104,14 @@ def create_relationship(
     unit = OrgUnit.objects.filter(pk=payload.org_unit_id).first() if payload.org_unit_id else None
     if payload.org_unit_id and unit is None:
         raise ValidationError({"org_unit_id": ["No such org unit."]})
-    access.require_write_in(actor, unit, payload.sensitivity)
     person = access.person_for_actor(actor, payload.person_id)
     other = (
         access.person_for_actor(actor, payload.other_person_id)
         if payload.other_person_id is not None
         else access.organization_for_actor(actor, payload.other_organization_id or 0)
     )
+    unit, sensitivity = actions.relationship_scope(person, other, unit, payload.sensitivity)
+    access.require_write_in(actor, unit, sensitivity)
     with audit_channel("api"):
         rel = actions.create_relationship(
             type=kind,
@@ -120,7 +121,7 @@ def create_relationship(
             valid_to=payload.valid_to,
             source=payload.source,
             org_unit=unit,
-            sensitivity=payload.sensitivity,
+            sensitivity=sensitivity,
             by=actor,
         )
     return 201, relationship_out(rel)

@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luukku.core import webhooks
+from luukku.core.access import Perm, units_for_restricted
 from luukku.core.models import AuditEntry
+from luukku.customers import auditing
 from luukku.customers.actions import provenance
 from luukku.customers.actions.timeline import NewEvent, append_events
 from luukku.customers.importing.files import read_table
@@ -25,6 +27,8 @@ from luukku.customers.models import (
     Person,
     PhoneNumber,
     PostalAddress,
+    Sensitivity,
+    SourceSystem,
 )
 from luukku.customers.validation import default_region
 
@@ -77,11 +81,46 @@ def _parsed(run: ImportRun, problems: list[RowProblem]) -> Iterator[ParsedRow]:
         yield parsed
 
 
+def _writable(
+    run: ImportRun, rows: Iterator[ParsedRow], problems: list[RowProblem]
+) -> Iterator[ParsedRow]:
+    """Rows whose external id is new, or belongs to a record the importer may change.
+
+    An id that belongs to a restricted record of another unit, or to the other kind of
+    record (a person's id in an organization file), is a problem of its row.
+    """
+    owner = "person" if run.entity == "person" else "organization"
+    other = "organization" if owner == "person" else "person"
+    units = units_for_restricted(run.created_by, Perm.CUSTOMER_EDIT)
+    column = run.headers and next((h for h, f in run.columns.items() if f == "external_id"), "")
+    for batch in _batches(rows):
+        ids = [r.external_id for r in batch]
+        identities = ExternalIdentity.objects.filter(source=run.source, external_id__in=ids)
+        blocked = set(
+            identities.filter(**{f"{owner}__sensitivity": Sensitivity.RESTRICTED})
+            .exclude(**{f"{owner}__org_unit__in": units})
+            .values_list("external_id", flat=True)
+        ) | set(
+            identities.filter(**{f"{other}__isnull": False}).values_list("external_id", flat=True)
+        )
+        for row in batch:
+            if row.external_id in blocked:
+                problems.append(
+                    RowProblem(
+                        row.row,
+                        column or "external_id",
+                        _("This id belongs to a record you may not change."),
+                    )
+                )
+            else:
+                yield row
+
+
 def check(run: ImportRun, *, progress: Progress = _no_progress) -> ImportRun:
     """The dry run: read every row, report every problem, write nothing but the report."""
     problems: list[RowProblem] = []
     total = 0
-    for total, _row in enumerate(_parsed(run, problems), start=1):
+    for total, _row in enumerate(_writable(run, _parsed(run, problems), problems), start=1):
         if total % BATCH == 0:
             progress(total + len(problems), 0)
     run.total_rows = total + len({p.row for p in problems if p.row})
@@ -116,7 +155,7 @@ def _report(run_id: int, processed: int) -> None:
 def run_import(run: ImportRun, *, progress: Progress = _no_progress) -> ImportRun:
     """Import the checked file. All rows are written in one transaction or none are."""
     problems: list[RowProblem] = []
-    rows = _parsed(run, problems)
+    rows = _writable(run, _parsed(run, problems), problems)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     done = 0
     with transaction.atomic():
@@ -202,9 +241,7 @@ def _upsert(run: ImportRun, batch: list[ParsedRow]) -> dict[str, int]:
     ExternalIdentity.objects.filter(
         source=source, external_id__in=[r.external_id for r in batch if r.external_id in existing]
     ).update(last_received_at=now)
-    _add_contacts(
-        owner, [(r, p) for r, p in created] + [(r, p) for r, p, _c in updated], source.code
-    )
+    _add_contacts(owner, [(r, p) for r, p in created] + [(r, p) for r, p, _c in updated], source)
     _record(run, [(p, ["…"], True) for _r, p in created] + [(p, c, False) for _r, p, c in updated])
     return {
         "created": len(created),
@@ -226,6 +263,7 @@ def _create(
         custom = {k: v for k, v in row.custom.items() if source.may_set(f"custom.{k}")}
         party = model(
             org_unit=run.org_unit,
+            sensitivity=run.sensitivity,
             custom=custom,
             field_sources={
                 **dict.fromkeys(values, stamp),
@@ -278,8 +316,9 @@ def _apply(
     return changed
 
 
-def _add_contacts(owner: str, rows: list[tuple[ParsedRow, Any]], source: str) -> None:
-    """Add contact points a row brings that the record does not have yet."""
+def _add_contacts(owner: str, rows: list[tuple[ParsedRow, Any]], source: SourceSystem) -> None:
+    """Add contact points a row brings that the record does not have yet, of the kinds the
+    source may set; a new point is primary only when the record has none."""
     ids = [party.pk for _row, party in rows]
     have_email = set(
         EmailAddress.objects.filter(**{f"{owner}_id__in": ids}).values_list(
@@ -302,32 +341,40 @@ def _add_contacts(owner: str, rows: list[tuple[ParsedRow, Any]], source: str) ->
     emails, phones, addresses = [], [], []
     for row, party in rows:
         key = {owner: party}
-        if row.email and (party.pk, row.email.lower()) not in have_email:
+        if (
+            row.email
+            and source.may_set("emails")
+            and (party.pk, row.email.lower()) not in have_email
+        ):
             emails.append(
                 EmailAddress(
                     address=row.email,
                     address_lower=row.email.lower(),
-                    source=source,
+                    source=source.code,
                     is_primary=party.pk not in owners_with["email"],
                     **key,
                 )
             )
-        if row.phone and (party.pk, row.phone) not in have_phone:
+        if row.phone and source.may_set("phones") and (party.pk, row.phone) not in have_phone:
             phones.append(
                 PhoneNumber(
                     number=row.phone,
                     kind="mobile",
-                    source=source,
+                    source=source.code,
                     is_primary=party.pk not in owners_with["phone"],
                     **key,
                 )
             )
-        if row.address and (party.pk, row.address["street"]) not in have_address:
+        if (
+            row.address
+            and source.may_set("addresses")
+            and (party.pk, row.address["street"]) not in have_address
+        ):
             addresses.append(
                 PostalAddress(
                     **row.address,
                     kind="home",
-                    source=source,
+                    source=source.code,
                     is_primary=party.pk not in owners_with["address"],
                     **key,
                 )
@@ -350,7 +397,7 @@ def _record(run: ImportRun, changes: list[tuple[Person | Organization, list[str]
                 action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
                 object_type=party._meta.label_lower,
                 object_id=str(party.pk),
-                object_repr=str(party)[:200],
+                object_repr=auditing.label(party)[:200],
                 org_unit=party.org_unit,
                 changes={"import": [None, run.pk], "fields": [None, sorted(fields)]},
                 via="import",

@@ -27,7 +27,10 @@ class SourceSystem(models.Model):
         _("fields it may set"),
         default=list,
         blank=True,
-        help_text=_("Field names this source may set; empty means all."),
+        help_text=_(
+            "Field names this source may set (e.g. first_name, emails, phones, addresses, "
+            "custom.student_status); empty means all."
+        ),
     )
     deep_link = models.CharField(
         _("deep link"),

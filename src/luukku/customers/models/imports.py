@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from luukku.customers.models.identities import SourceSystem
+from luukku.customers.models.parties import Sensitivity
 
 
 class ImportMapping(models.Model):
@@ -66,6 +67,9 @@ class ImportRun(models.Model):
     original_name = models.CharField(_("file"), max_length=255)
     headers = models.JSONField(default=list)
     columns = models.JSONField(_("mapping"), default=dict)
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL
+    )
     mode = models.CharField(
         _("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING
     )

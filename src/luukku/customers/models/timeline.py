@@ -62,7 +62,7 @@ class Event(models.Model):
 class EventKey(models.Model):
     """Idempotency keys of ingested events: an event whose key is here is not stored again."""
 
-    key = models.CharField(max_length=200, primary_key=True)
+    key = models.CharField(max_length=300, primary_key=True, help_text="source:key")
     event_id = models.BigIntegerField()
 
     class Meta:

@@ -24,6 +24,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     entries = AuditEntry.objects.select_related("org_unit")
     if not access.is_organization_admin(user):
         entries = entries.filter(org_unit__in=access.units_where(user, Perm.AUDIT_VIEW))
+    entries = entries.filter(
+        Q(sensitivity="normal") | Q(org_unit__in=access.units_for_restricted(user, Perm.AUDIT_VIEW))
+    )
     form = AuditFilterForm(request.GET or None)
     if form.is_valid():
         data = form.cleaned_data

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from luukku.core import access, webhooks
 from luukku.core.actions import audit
-from luukku.core.models import AuditEntry, OrgUnit, WebhookDelivery, WebhookEndpoint
+from luukku.core.models import AuditEntry, OrgUnit, WebhookEndpoint
 from luukku.web.views.auth import staff
 
 
@@ -37,6 +37,13 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     access.require_organization_admin(actor)
     form = WebhookForm(request.POST or None)
     secret = None
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and form.cleaned_data["org_unit"] is not None
+        and not webhooks.may_receive_restricted(actor, form.cleaned_data["org_unit"])
+    ):
+        form.add_error("org_unit", _("Only staff of the unit may receive its restricted records."))
     if request.method == "POST" and form.is_valid():
         endpoint = WebhookEndpoint.objects.create(
             url=form.cleaned_data["url"],
@@ -62,7 +69,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "secret": secret,
             "endpoints": WebhookEndpoint.objects.all(),
-            "deliveries": WebhookDelivery.objects.select_related("endpoint")[:50],
+            "deliveries": webhooks.visible_deliveries(actor).select_related("endpoint")[:50],
         },
     )
 

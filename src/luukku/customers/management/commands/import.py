@@ -7,10 +7,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from luukku.core.access import Perm, can
 from luukku.core.models import OrgUnit, User
+from luukku.customers.access import may_write_in
 from luukku.customers.importing import engine
 from luukku.customers.importing.fields import guess_columns
 from luukku.customers.importing.files import UnreadableFile, count_rows, read_table
-from luukku.customers.models import ImportMapping, ImportRun, SourceSystem
+from luukku.customers.models import ImportMapping, ImportRun, Sensitivity, SourceSystem
 
 
 class ProgressBar:
@@ -39,6 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("--org-unit", help="short name of the org unit the records belong to")
         parser.add_argument(
             "--user", default=None, help="who imports (default: first administrator)"
+        )
+        parser.add_argument(
+            "--restricted",
+            action="store_true",
+            help="the records are restricted to --org-unit (e.g. from the health service)",
         )
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
         parser.add_argument(
@@ -76,6 +82,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No org unit {o['org_unit']!r}.")
         entity = "person" if o["entity"] == "persons" else "organization"
         user = self._user(o["user"])
+        sensitivity = Sensitivity.RESTRICTED if o["restricted"] else Sensitivity.NORMAL
+        if o["restricted"] and unit is None:
+            raise CommandError("--restricted needs --org-unit.")
+        if not may_write_in(user, unit, sensitivity):
+            raise CommandError(f"{user.username} may not write customer data for that org unit.")
         try:
             headers, _rows = read_table(path, path.name)
             total = count_rows(path, path.name)
@@ -101,6 +112,7 @@ class Command(BaseCommand):
             source=source,
             entity=entity,
             org_unit=unit,
+            sensitivity=sensitivity,
             original_name=path.name,
             headers=headers,
             columns=columns,
