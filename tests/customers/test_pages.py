@@ -312,3 +312,18 @@ def test_custom_values_read_naturally_on_the_profile(setup: Setup) -> None:
     assert "<dd>active</dd>" in page
     assert "<dd>vegan, gluten-free</dd>" in page
     assert "<dd>Yes</dd>" in page
+
+
+def test_the_customer_list_pages_without_counting_everyone(setup: Setup) -> None:
+    for n in range(60):
+        create_party(Person, values={"first_name": "P", "last_name": f"Person{n:03d}"}, by=None)
+    client = logged_in(setup.housing_agent)
+
+    with CaptureQueriesContext(connection) as ctx:
+        first = client.get("/customers/").content.decode()
+    second = client.get("/customers/", {"page": 2}).content.decode()
+
+    assert first.count("/customers/persons/") >= 50 and "Person049" in first
+    assert "Person050" not in first and "page=2" in first
+    assert "Person059" in second and "page=3" not in second
+    assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)

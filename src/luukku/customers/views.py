@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from luukku.core.access import Perm, can, require, units_where
 from luukku.core.actions import audit
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import AuditEntry, OrgUnit, User
+from luukku.core.paging import list_page
 from luukku.customers import access, export, filters
 from luukku.customers.actions import parties as actions
 from luukku.customers.actions.contacts import ContactChanges
@@ -72,9 +72,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         source=request.GET.get("source") or None,
         org_unit_id=int(unit_id) if unit_id and unit_id.isdigit() else None,
     ).prefetch_related("emailaddresss", "phonenumbers")
-    page = Paginator(persons.order_by("last_name", "first_name", "pk"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = list_page(persons.order_by("last_name", "first_name", "pk"), request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -70,6 +70,7 @@ class Person(Party):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="person_sort_name")]
 
     def __str__(self) -> str:
         return self.full_name or f"#{self.pk}"

@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,6 +11,7 @@ from django.utils import timezone
 from luukku.core import access
 from luukku.core.access import Perm
 from luukku.core.models import AuditEntry
+from luukku.core.paging import list_page
 from luukku.web.forms import AuditFilterForm
 from luukku.web.views.auth import staff
 
@@ -45,7 +45,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         if data["until"]:
             end = datetime.datetime.combine(data["until"], datetime.time.max, tzinfo=tz)
             entries = entries.filter(Q(at__lte=end))
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page = list_page(entries, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

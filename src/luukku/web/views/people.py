@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from luukku.core.actions import people
 from luukku.core.actions.audit import audit_channel
 from luukku.core.links import password_link_template
 from luukku.core.models import Membership, Presence, Role
+from luukku.core.paging import list_page
 from luukku.web.forms import (
     AbsenceForm,
     MembershipForm,
@@ -39,7 +39,7 @@ def users(request: HttpRequest) -> HttpResponse:
         presence=request.GET.get("presence") or None,
         q=request.GET.get("q") or None,
     ).prefetch_related("memberships__org_unit")
-    page = Paginator(rows.order_by("username"), 50).get_page(request.GET.get("page"))
+    page = list_page(rows.order_by("username"), request.GET.get("page"))
     return render(
         request,
         "web/users.html",
