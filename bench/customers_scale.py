@@ -8,6 +8,7 @@ Phases (each prints its figures):
   generate  persons, emails, phones, identities and events, made by PostgreSQL itself
             (generate_series), skipped when the bench database already holds them
   read      profile page and GET /api/v1/persons/{id} (server time, in-process), query counts
+  list      the customer list page: first page, deeper pages, the name filter
   search    the search box: names, typos, phones in local format, emails, external ids
   ingest    POST /api/v1/events/batch with 10,000-line NDJSON batches
   import    a CSV of new persons through the dry run and the all-or-nothing import
@@ -214,6 +215,33 @@ def read(samples: int) -> None:
     )
 
 
+def list_bench(samples: int) -> None:
+    """The customer list page: first pages, deeper pages, and the name filter."""
+    from django.test import Client
+
+    from luukku.customers.demo import FIRST
+
+    agent, _admin = _agent()
+    client = Client()
+    client.force_login(agent)
+    rng = random.Random(4)
+    names = [n for values in FIRST.values() for n in values]
+    kinds: dict[str, list[float]] = {"first page": [], "page 2-20": [], "name filter": []}
+    for i in range(samples):
+        kind = list(kinds)[i % len(kinds)]
+        url = {
+            "first page": "/customers/",
+            "page 2-20": f"/customers/?page={rng.randint(2, 20)}",
+            "name filter": f"/customers/?q={rng.choice(names)}",
+        }[kind]
+        start = time.perf_counter()
+        response = client.get(url)
+        kinds[kind].append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    for kind, values in kinds.items():
+        report(f"customer list, {kind}", values)
+
+
 def search_bench(samples: int) -> None:
     from luukku.customers.models import EmailAddress, Person, PhoneNumber
     from luukku.customers.search import search
@@ -351,7 +379,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--import-rows", type=int, default=100_000)
-    parser.add_argument("--phases", default="generate,read,search,ingest,import")
+    parser.add_argument("--phases", default="generate,read,list,search,ingest,import")
     args = parser.parse_args()
     _setup()
     from django.core.management import call_command
@@ -365,6 +393,8 @@ def main() -> None:
         generate(args.persons, args.events)
     if "read" in phases:
         read(args.samples)
+    if "list" in phases:
+        list_bench(args.samples)
     if "search" in phases:
         search_bench(args.samples)
     if "ingest" in phases:
