@@ -25,8 +25,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from luukku.core.access import Perm, units_for_restricted
+from luukku.core.actions import audit
 from luukku.core.jobs import enqueue_on_commit, job
-from luukku.core.models import OrgUnit, User, WebhookDelivery, WebhookEndpoint
+from luukku.core.models import AuditEntry, OrgUnit, User, WebhookDelivery, WebhookEndpoint
 
 TIMEOUT_SECONDS = 10
 EVENTS = [
@@ -57,6 +58,44 @@ def visible_deliveries(actor: User) -> Any:
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def create_endpoint(
+    *,
+    url: str,
+    description: str = "",
+    events: list[str],
+    org_unit: OrgUnit | None,
+    by: User,
+) -> WebhookEndpoint:
+    """A new endpoint with a fresh signing secret (shown to its creator once)."""
+    endpoint = WebhookEndpoint.objects.create(
+        url=url,
+        description=description,
+        events=events,
+        org_unit=org_unit,
+        secret=new_secret(),
+        created_by=by,
+    )
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=endpoint,
+        changes={"url": [None, endpoint.url], "events": [None, endpoint.events]},
+    )
+    return endpoint
+
+
+@transaction.atomic
+def delete_endpoint(endpoint: WebhookEndpoint, *, by: User) -> None:
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.DELETE,
+        obj=endpoint,
+        changes={"url": [endpoint.url, None]},
+    )
+    endpoint.delete()
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

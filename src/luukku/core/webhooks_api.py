@@ -88,22 +88,17 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> tuple[int, Webho
     unit = get_object_or_404(OrgUnit, pk=payload.org_unit_id) if payload.org_unit_id else None
     if unit is not None and not webhooks.may_receive_restricted(actor, unit):
         raise access.AccessDenied("Only staff of the unit may receive its restricted records.")
-    endpoint = WebhookEndpoint.objects.create(
-        url=payload.url,
-        description=payload.description,
-        events=payload.events,
-        org_unit=unit,
-        is_active=payload.is_active,
-        secret=webhooks.new_secret(),
-        created_by=actor,
-    )
     with audit.audit_channel("api"):
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj=endpoint,
-            changes={"url": [None, endpoint.url], "events": [None, endpoint.events]},
+        endpoint = webhooks.create_endpoint(
+            url=payload.url,
+            description=payload.description,
+            events=payload.events,
+            org_unit=unit,
+            by=actor,
         )
+    if not payload.is_active:
+        endpoint.is_active = False
+        endpoint.save(update_fields=["is_active"])
     return 201, endpoint
 
 
@@ -138,14 +133,12 @@ def delete_webhook(request: HttpRequest, webhook_id: int) -> tuple[int, None]:
     actor = actor_of(request)
     access.require_organization_admin(actor)
     endpoint = get_object_or_404(WebhookEndpoint, pk=webhook_id)
+    if endpoint.org_unit is not None and not webhooks.may_receive_restricted(
+        actor, endpoint.org_unit
+    ):
+        raise access.AccessDenied("Only staff of the unit may remove this webhook.")
     with audit.audit_channel("api"):
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.DELETE,
-            obj=endpoint,
-            changes={"url": [endpoint.url, None]},
-        )
-    endpoint.delete()
+        webhooks.delete_endpoint(endpoint, by=actor)
     return 204, None
 
 

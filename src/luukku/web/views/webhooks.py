@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from luukku.core import access, webhooks
 from luukku.core.actions import audit
-from luukku.core.models import AuditEntry, OrgUnit, WebhookEndpoint
+from luukku.core.models import OrgUnit, WebhookEndpoint
 from luukku.web.views.auth import staff
 
 
@@ -45,20 +45,13 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     ):
         form.add_error("org_unit", _("Only staff of the unit may receive its restricted records."))
     if request.method == "POST" and form.is_valid():
-        endpoint = WebhookEndpoint.objects.create(
-            url=form.cleaned_data["url"],
-            description=form.cleaned_data["description"],
-            events=form.cleaned_data["events"],
-            org_unit=form.cleaned_data["org_unit"],
-            secret=webhooks.new_secret(),
-            created_by=actor,
-        )
         with audit.audit_channel("web"):
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.CREATE,
-                obj=endpoint,
-                changes={"url": [None, endpoint.url], "events": [None, endpoint.events]},
+            endpoint = webhooks.create_endpoint(
+                url=form.cleaned_data["url"],
+                description=form.cleaned_data["description"],
+                events=form.cleaned_data["events"],
+                org_unit=form.cleaned_data["org_unit"],
+                by=actor,
             )
         secret = endpoint.secret
         form = WebhookForm()
@@ -80,13 +73,11 @@ def webhook_delete(request: HttpRequest, webhook_id: int) -> HttpResponse:
     actor = staff(request)
     access.require_organization_admin(actor)
     endpoint = get_object_or_404(WebhookEndpoint, pk=webhook_id)
+    if endpoint.org_unit is not None and not webhooks.may_receive_restricted(
+        actor, endpoint.org_unit
+    ):
+        raise access.AccessDenied(_("Only staff of the unit may receive its restricted records."))
     with audit.audit_channel("web"):
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.DELETE,
-            obj=endpoint,
-            changes={"url": [endpoint.url, None]},
-        )
-    endpoint.delete()
+        webhooks.delete_endpoint(endpoint, by=actor)
     messages.success(request, _("Webhook removed."))
     return redirect("web:webhooks")
