@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from luukku.core import webhooks
 from luukku.core.access import Perm, units_for_restricted
+from luukku.core.bulk import insert_many
 from luukku.core.models import AuditEntry
 from luukku.customers import auditing
 from luukku.customers.actions import provenance
@@ -274,16 +275,16 @@ def _create(
         if isinstance(party, Person):
             party.full_name = f"{party.first_name} {party.last_name}".strip()
         parties.append(party)
-    made = model.objects.bulk_create(parties, batch_size=1000)  # type: ignore[arg-type]
+    made = list(insert_many(model, parties))
     owner = "person" if model is Person else "organization"
-    ExternalIdentity.objects.bulk_create(
+    insert_many(
+        ExternalIdentity,
         [
             ExternalIdentity(
                 source=source, external_id=row.external_id, payload=row.raw, **{owner: party}
             )
             for row, party in zip(rows, made, strict=True)
         ],
-        batch_size=1000,
     )
     return list(zip(rows, made, strict=True))
 
@@ -379,9 +380,9 @@ def _add_contacts(owner: str, rows: list[tuple[ParsedRow, Any]], source: SourceS
                     **key,
                 )
             )
-    EmailAddress.objects.bulk_create(emails, batch_size=2000)
-    PhoneNumber.objects.bulk_create(phones, batch_size=2000)
-    PostalAddress.objects.bulk_create(addresses, batch_size=2000)
+    insert_many(EmailAddress, emails)
+    insert_many(PhoneNumber, phones)
+    insert_many(PostalAddress, addresses)
 
 
 def _record(run: ImportRun, changes: list[tuple[Person | Organization, list[str], bool]]) -> None:
@@ -389,7 +390,8 @@ def _record(run: ImportRun, changes: list[tuple[Person | Organization, list[str]
     if not changes:
         return
     actor = run.created_by
-    AuditEntry.objects.bulk_create(
+    insert_many(
+        AuditEntry,
         [
             AuditEntry(
                 actor=actor,
@@ -404,7 +406,6 @@ def _record(run: ImportRun, changes: list[tuple[Person | Organization, list[str]
             )
             for party, fields, created in changes
         ],
-        batch_size=2000,
     )
     now = timezone.now()
     append_events(
