@@ -267,3 +267,16 @@ def test_session_auth_needs_csrf_for_writes(tree: Tree) -> None:
     assert write.status_code == 403
     user.refresh_from_db()
     assert user.presence == "available"
+
+
+def test_a_body_too_large_is_a_problem_not_a_page(org_admin, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+
+    response = bearer(org_admin).post(
+        "/api/v1/org-units",
+        data=json.dumps({"name": "x" * 5_000, "slug": "big", "parent_id": 1}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"

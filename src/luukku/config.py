@@ -20,6 +20,7 @@ ENV_VARS = {
     "LUUKKU_INBOUND_SMTP_PORT": "port of the inbound SMTP receiver; default 2525",
     "LUUKKU_VAR_DIR": "where the embedded database and uploads live; default ./var",
     "REDIS_URL": "optional; channel layer for live updates across processes",
+    "LUUKKU_MAX_REQUEST_MB": "largest request body (e.g. an event batch); default 32",
 }
 
 

@@ -171,4 +171,7 @@ LOGGING = {
     "loggers": {"luukku": {"level": "INFO"}},
 }
 
+# Event batches carry up to 10,000 NDJSON lines; file uploads stream to disk regardless.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("LUUKKU_MAX_REQUEST_MB", "32")) * 1024 * 1024
+
 NINJA_PAGINATION_CLASS = "luukku.core.restapi.pagination.CursorPagination"

@@ -262,3 +262,28 @@ def test_events_can_be_listed_across_persons_by_type_and_time(setup: Setup, pers
     assert [e["occurred_at"][:7] for e in signed] == ["2026-09", "2026-08"]
     assert as_admin == []  # restricted to Health staff
     assert len(as_nurse) == 1
+
+
+def test_a_full_batch_of_large_events_is_accepted(setup: Setup, person: Person) -> None:
+    """10,000 lines with a few hundred bytes of payload each (about 6 MB) fit in one batch."""
+    lines = [
+        event(idempotency_key=f"big-{n}", payload={"note": "x" * 400, "n": n})
+        for n in range(10_000)
+    ]
+
+    response = batch(bearer(setup.admin), lines)
+
+    assert response.status_code == 200, response.content[:200]
+    assert response.json()["created"] == 10_000
+
+
+def test_a_batch_larger_than_the_server_accepts_is_a_clear_413(
+    setup: Setup, person: Person, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+
+    response = batch(bearer(setup.admin), [event(payload={"note": "x" * 400}) for _ in range(50)])
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert "fewer lines" in response.json()["detail"]

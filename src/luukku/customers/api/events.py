@@ -3,6 +3,7 @@
 import datetime
 from typing import Any, Literal
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -73,6 +74,10 @@ def create_events(
         lines = parse_ndjson(request.body)
     except BatchTooLarge as exc:
         raise HttpError(413, str(exc)) from None
+    except RequestDataTooBig:
+        raise HttpError(
+            413, "The batch is larger than this server accepts; send fewer lines per request."
+        ) from None
     with audit_channel("api"):
         results = ingest_events(lines, by=actor, unknown_person=unknown_person)
     counts = {
