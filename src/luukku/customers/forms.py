@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from luukku.core.models import OrgUnit
@@ -100,8 +101,9 @@ class PersonForm(forms.Form):
             values[field.key] = None if value in ("", [], None) else value
         return values
 
-    def add_action_errors(self, errors: dict[str, list[str]]) -> None:
-        """Put errors keyed the way actions name them on the matching form fields."""
+    def add_action_errors(self, error: ValidationError) -> None:
+        """Put an action's errors, keyed the way actions name them, on the matching fields."""
+        errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
         names = {"emails.0.address": "email", "phones.0.number": "phone"}
         for key, messages in errors.items():
             name = names.get(key) or (f"custom_{key[7:]}" if key.startswith("custom.") else key)

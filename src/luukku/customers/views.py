@@ -278,9 +278,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                         by=actor,
                     )
             except ValidationError as exc:
-                form.add_action_errors(
-                    exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-                )
+                form.add_action_errors(exc)
             else:
                 messages.success(request, _("Person created."))
                 return redirect("customers:person", person_id=outcome.party.pk)
@@ -316,9 +314,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                     by=actor,
                 )
         except ValidationError as exc:
-            form.add_action_errors(
-                exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-            )
+            form.add_action_errors(exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("customers:person", person_id=person.pk)

@@ -142,15 +142,11 @@ class EventOut(Schema):
     payload: dict[str, Any]
 
 
-class PersonOut(Schema):
+class PartyOut(Schema):
+    """What persons and organizations share."""
+
     id: int
-    first_name: str
-    last_name: str
-    full_name: str
-    date_of_birth: datetime.date | None
-    gender: str
     preferred_language: str
-    preferred_channel: str
     org_unit_id: int | None
     sensitivity: str
     emails: list[dict[str, Any]]
@@ -161,6 +157,15 @@ class PersonOut(Schema):
     field_sources: dict[str, Any]
     created_at: datetime.datetime
     updated_at: datetime.datetime
+
+
+class PersonOut(PartyOut):
+    first_name: str
+    last_name: str
+    full_name: str
+    date_of_birth: datetime.date | None
+    gender: str
+    preferred_channel: str
 
 
 class PersonDetail(PersonOut):
@@ -169,22 +174,10 @@ class PersonDetail(PersonOut):
     timeline_next_cursor: str | None
 
 
-class OrganizationOut(Schema):
-    id: int
+class OrganizationOut(PartyOut):
     name: str
     kind: str
     registration_number: str
-    preferred_language: str
-    org_unit_id: int | None
-    sensitivity: str
-    emails: list[dict[str, Any]]
-    phones: list[dict[str, Any]]
-    addresses: list[dict[str, Any]]
-    identities: list[dict[str, Any]]
-    custom: dict[str, Any]
-    field_sources: dict[str, Any]
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
 
 
 class RelationshipOut(Schema):
@@ -254,48 +247,43 @@ def visible_custom_keys(actor: User, entity: str) -> set[str]:
     return {f.key for f in custom_fields_visible_to(actor, entity)}
 
 
+def _party_out(party: Person | Organization, *, custom_keys: set[str]) -> dict[str, Any]:
+    """The fields persons and organizations share; custom values only where visible."""
+    return {
+        "id": party.pk,
+        "preferred_language": party.preferred_language,
+        "org_unit_id": party.org_unit_id,
+        "sensitivity": party.sensitivity,
+        **contact_rows(party),
+        "custom": {k: v for k, v in party.custom.items() if k in custom_keys},
+        "field_sources": {
+            k: v
+            for k, v in party.field_sources.items()
+            if not k.startswith("custom.") or k[7:] in custom_keys
+        },
+        "created_at": party.created_at,
+        "updated_at": party.updated_at,
+    }
+
+
 def person_out(person: Person, *, custom_keys: set[str]) -> dict[str, Any]:
     return {
-        "id": person.pk,
+        **_party_out(person, custom_keys=custom_keys),
         "first_name": person.first_name,
         "last_name": person.last_name,
         "full_name": person.full_name,
         "date_of_birth": person.date_of_birth,
         "gender": person.gender,
-        "preferred_language": person.preferred_language,
         "preferred_channel": person.preferred_channel,
-        "org_unit_id": person.org_unit_id,
-        "sensitivity": person.sensitivity,
-        **contact_rows(person),
-        "custom": {k: v for k, v in person.custom.items() if k in custom_keys},
-        "field_sources": {
-            k: v
-            for k, v in person.field_sources.items()
-            if not k.startswith("custom.") or k[7:] in custom_keys
-        },
-        "created_at": person.created_at,
-        "updated_at": person.updated_at,
     }
 
 
 def organization_out(organization: Organization, *, custom_keys: set[str]) -> dict[str, Any]:
     return {
-        "id": organization.pk,
+        **_party_out(organization, custom_keys=custom_keys),
         "name": organization.name,
         "kind": organization.kind,
         "registration_number": organization.registration_number,
-        "preferred_language": organization.preferred_language,
-        "org_unit_id": organization.org_unit_id,
-        "sensitivity": organization.sensitivity,
-        **contact_rows(organization),
-        "custom": {k: v for k, v in organization.custom.items() if k in custom_keys},
-        "field_sources": {
-            k: v
-            for k, v in organization.field_sources.items()
-            if not k.startswith("custom.") or k[7:] in custom_keys
-        },
-        "created_at": organization.created_at,
-        "updated_at": organization.updated_at,
     }
 
 
