@@ -1,6 +1,5 @@
 """Timeline events from source systems: one at a time, or NDJSON batches."""
 
-import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import RequestDataTooBig
@@ -18,8 +17,7 @@ from luukku.customers.actions.ingest import (
     ingest_events,
     parse_ndjson,
 )
-from luukku.customers.api.schemas import EventOut, event_out
-from luukku.customers.timeline_query import BadCursor, TimelineFilter, timeline_page
+from luukku.customers.api.schemas import TimelinePage, TimelineParams, events_page
 
 router = Router(tags=["timeline"])
 
@@ -95,43 +93,16 @@ def create_events(
     )
 
 
-class EventFilters(Schema):
+class EventFilters(TimelineParams):
     limit: int = Field(100, ge=1, le=1000)
-    cursor: str | None = None
     person_id: int | None = None
-    type: str | None = Field(None, description="A type, or a namespace ending in '.'")
-    org_unit_id: int | None = None
-    source: str | None = None
-    since: datetime.datetime | None = None
-    until: datetime.datetime | None = None
 
 
-class EventPage(Schema):
-    items: list[EventOut]
-    next_cursor: str | None
-
-
-@router.get("/events", response=EventPage)
+@router.get("/events", response=TimelinePage)
 def list_events(request: HttpRequest, params: Query[EventFilters]) -> dict[str, Any]:
     """Events newest first across the persons the caller may see, e.g. every
     `housing.contract_signed` since Monday. Use `since` to keep scans short."""
-    actor = actor_of(request)
-    events = access.all_events_visible_to(actor)
+    events = access.all_events_visible_to(actor_of(request))
     if params.person_id is not None:
         events = events.filter(person_id=params.person_id)
-    try:
-        page, next_cursor = timeline_page(
-            events,
-            cursor=params.cursor,
-            limit=params.limit,
-            filters=TimelineFilter(
-                type=params.type,
-                org_unit_id=params.org_unit_id,
-                source=params.source,
-                since=params.since,
-                until=params.until,
-            ),
-        )
-    except BadCursor as exc:
-        raise HttpError(400, str(exc)) from None
-    return {"items": [event_out(e) for e in page], "next_cursor": next_cursor}
+    return events_page(events, params)

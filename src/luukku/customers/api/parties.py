@@ -21,7 +21,6 @@ from luukku.customers.api.schemas import (
     ENTITY_ORGANIZATION,
     ENTITY_PERSON,
     PARTY_PREFETCH,
-    EventOut,
     IdentityIn,
     OrganizationIn,
     OrganizationOut,
@@ -30,14 +29,17 @@ from luukku.customers.api.schemas import (
     PersonIn,
     PersonOut,
     PersonPatch,
+    TimelinePage,
+    TimelineParams,
     event_out,
+    events_page,
     organization_out,
     person_out,
     relationship_out,
     visible_custom_keys,
 )
 from luukku.customers.models import ExternalIdentity, Organization, Person, SourceSystem
-from luukku.customers.timeline_query import BadCursor, TimelineFilter, timeline_page
+from luukku.customers.timeline_query import TimelineFilter, timeline_page
 
 router = Router(tags=["customers"])
 
@@ -51,11 +53,6 @@ class PersonPage(Schema):
 
 class OrganizationPage(Schema):
     items: list[OrganizationOut]
-    next_cursor: str | None
-
-
-class TimelinePage(Schema):
-    items: list[EventOut]
     next_cursor: str | None
 
 
@@ -79,16 +76,6 @@ class OrganizationFilters(PageParams):
     registration_number: str | None = None
     source: str | None = None
     external_id: str | None = None
-
-
-class TimelineParams(Schema):
-    limit: int = Field(50, ge=1, le=200)
-    cursor: str | None = None
-    type: str | None = Field(None, description="A type, or a namespace ending in '.'")
-    org_unit_id: int | None = None
-    source: str | None = None
-    since: datetime.datetime | None = None
-    until: datetime.datetime | None = None
 
 
 def _unit(unit_id: int | None) -> OrgUnit | None:
@@ -237,22 +224,7 @@ def person_timeline(
 ) -> dict[str, Any]:
     actor = actor_of(request)
     person = access.person_for_actor(actor, person_id)
-    try:
-        events, next_cursor = timeline_page(
-            access.events_visible_to(actor, person),
-            cursor=params.cursor,
-            limit=params.limit,
-            filters=TimelineFilter(
-                type=params.type,
-                org_unit_id=params.org_unit_id,
-                source=params.source,
-                since=params.since,
-                until=params.until,
-            ),
-        )
-    except BadCursor as exc:
-        raise HttpError(400, str(exc)) from None
-    return {"items": [event_out(e) for e in events], "next_cursor": next_cursor}
+    return events_page(access.events_visible_to(actor, person), params)
 
 
 @router.post("/persons", response={201: PersonOut})

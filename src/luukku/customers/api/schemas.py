@@ -3,7 +3,9 @@
 import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from ninja import Field, Schema
+from ninja.errors import HttpError
 
 from luukku.core.models import User
 from luukku.core.restapi.schema import StrictSchema
@@ -19,6 +21,7 @@ from luukku.customers.models import (
 )
 from luukku.customers.models.contacts import ContactPoint
 from luukku.customers.models.parties import Channel
+from luukku.customers.timeline_query import BadCursor, TimelineFilter, timeline_page
 
 
 class EmailIn(StrictSchema):
@@ -140,6 +143,41 @@ class EventOut(Schema):
     org_unit_id: int | None
     sensitivity: str
     payload: dict[str, Any]
+
+
+class TimelineParams(Schema):
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = None
+    type: str | None = Field(None, description="A type, or a namespace ending in '.'")
+    org_unit_id: int | None = None
+    source: str | None = None
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+
+
+class TimelinePage(Schema):
+    items: list[EventOut]
+    next_cursor: str | None
+
+
+def events_page(events: QuerySet[Event], params: TimelineParams) -> dict[str, Any]:
+    """One newest-first page of `events` filtered by `params`, as the API returns it."""
+    try:
+        page, next_cursor = timeline_page(
+            events,
+            cursor=params.cursor,
+            limit=params.limit,
+            filters=TimelineFilter(
+                type=params.type,
+                org_unit_id=params.org_unit_id,
+                source=params.source,
+                since=params.since,
+                until=params.until,
+            ),
+        )
+    except BadCursor as exc:
+        raise HttpError(400, str(exc)) from None
+    return {"items": [event_out(e) for e in page], "next_cursor": next_cursor}
 
 
 class PartyOut(Schema):
