@@ -1,7 +1,6 @@
 """Configuration read from the environment, and the production safety check.
 
-Every setting Luukku reads from the environment is named here, so that the
-README's configuration table and the code cannot drift apart.
+The settings themselves are read in luukku.settings; the README lists them.
 """
 
 from __future__ import annotations
@@ -10,18 +9,6 @@ import os
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "luukku-insecure-development-key-change-me"  # noqa: S105
-
-ENV_VARS = {
-    "DATABASE_URL": "database; default SQLite under ./var/",
-    "LUUKKU_SECRET_KEY": "signing key; required when LUUKKU_DEBUG is off",
-    "LUUKKU_DEBUG": "1 for development mode; off by default",
-    "LUUKKU_ALLOWED_HOSTS": "comma-separated host names; required when LUUKKU_DEBUG is off",
-    "LUUKKU_SMTP_URL": "outgoing mail, e.g. smtp://user:pass@host:587?starttls=1",
-    "LUUKKU_INBOUND_SMTP_PORT": "port of the inbound SMTP receiver; default 2525",
-    "LUUKKU_VAR_DIR": "where the embedded database and uploads live; default ./var",
-    "REDIS_URL": "optional; channel layer for live updates across processes",
-    "LUUKKU_MAX_REQUEST_MB": "largest request body (e.g. an event batch); default 32",
-}
 
 
 class ConfigurationError(RuntimeError):

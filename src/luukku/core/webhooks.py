@@ -67,6 +67,7 @@ def create_endpoint(
     description: str = "",
     events: list[str],
     org_unit: OrgUnit | None,
+    is_active: bool = True,
     by: User,
 ) -> WebhookEndpoint:
     """A new endpoint with a fresh signing secret (shown to its creator once)."""
@@ -75,6 +76,7 @@ def create_endpoint(
         description=description,
         events=events,
         org_unit=org_unit,
+        is_active=is_active,
         secret=new_secret(),
         created_by=by,
     )

@@ -94,11 +94,9 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> tuple[int, Webho
             description=payload.description,
             events=payload.events,
             org_unit=unit,
+            is_active=payload.is_active,
             by=actor,
         )
-    if not payload.is_active:
-        endpoint.is_active = False
-        endpoint.save(update_fields=["is_active"])
     return 201, endpoint
 
 

@@ -196,10 +196,10 @@ def ingest_events(
     valid: list[tuple[int, EventIn]] = []
     for number, data in lines:
         try:
-            if isinstance(data, bytes | str):
-                valid.append((number, EventIn.model_validate_json(data)))
+            if isinstance(data, EventIn):
+                valid.append((number, data))
             else:
-                valid.append((number, EventIn.model_validate(data)))
+                valid.append((number, EventIn.model_validate_json(data)))
         except SchemaError as exc:
             field, message = _schema_error(exc)
             results[number] = LineResult(number, "error", field, message)

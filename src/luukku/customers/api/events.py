@@ -50,9 +50,7 @@ def create_event(
     actor = actor_of(request)
     require(actor, Perm.EVENT_INGEST)
     with audit_channel("api"):
-        [result] = ingest_events(
-            [(1, payload.model_dump(mode="json"))], by=actor, unknown_person=unknown_person
-        )
+        [result] = ingest_events([(1, payload)], by=actor, unknown_person=unknown_person)
     status = {"created": 201, "duplicate": 200, "error": 422}[result.status]
     return status, result.as_dict()
 

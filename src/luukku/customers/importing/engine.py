@@ -93,7 +93,7 @@ def _writable(
     owner = "person" if run.entity == "person" else "organization"
     other = "organization" if owner == "person" else "person"
     units = units_for_restricted(run.created_by, Perm.CUSTOMER_EDIT)
-    column = run.headers and next((h for h, f in run.columns.items() if f == "external_id"), "")
+    column = next((h for h, f in run.columns.items() if f == "external_id"), "external_id")
     for batch in _batches(rows):
         ids = [r.external_id for r in batch]
         identities = ExternalIdentity.objects.filter(source=run.source, external_id__in=ids)
@@ -109,7 +109,7 @@ def _writable(
                 problems.append(
                     RowProblem(
                         row.row,
-                        column or "external_id",
+                        column,
                         _("This id belongs to a record you may not change."),
                     )
                 )
