@@ -201,14 +201,14 @@ def users_visible_to(actor: User, perm: Perm = Perm.USER_VIEW) -> QuerySet[User]
 
 
 def user_for_actor(actor: User, user_id: int, perm: Perm = Perm.USER_VIEW) -> User:
-    if not User.objects.filter(pk=user_id).exists():
-        raise Http404(_("No such user."))
     if perm is Perm.USER_VIEW and user_id == actor.pk:
         return actor
-    try:
-        return users_visible_to(actor, perm).get(pk=user_id)
-    except User.DoesNotExist:
-        raise AccessDenied(_("You do not have permission to do this here.")) from None
+    user = users_visible_to(actor, perm).filter(pk=user_id).first()
+    if user is not None:
+        return user
+    if not User.objects.filter(pk=user_id).exists():
+        raise Http404(_("No such user."))
+    raise AccessDenied(_("You do not have permission to do this here."))
 
 
 def schedule_owner_for_actor(actor: User, user_id: int) -> User:

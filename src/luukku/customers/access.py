@@ -65,23 +65,23 @@ def organizations_visible_to(
 
 def person_for_actor(actor: User, person_id: int, perm: Perm = Perm.CUSTOMER_VIEW) -> Person:
     """One person for `actor`: 404 if there is none, 403 if it is not theirs to see or change."""
+    person = persons_visible_to(actor, perm).filter(pk=person_id).first()
+    if person is not None:
+        return person
     if not Person.objects.filter(pk=person_id).exists():
         raise Http404(_("No such person."))
-    try:
-        return persons_visible_to(actor, perm).get(pk=person_id)
-    except Person.DoesNotExist:
-        raise AccessDenied(_("You do not have permission to do this here.")) from None
+    raise AccessDenied(_("You do not have permission to do this here."))
 
 
 def organization_for_actor(
     actor: User, organization_id: int, perm: Perm = Perm.CUSTOMER_VIEW
 ) -> Organization:
+    organization = organizations_visible_to(actor, perm).filter(pk=organization_id).first()
+    if organization is not None:
+        return organization
     if not Organization.objects.filter(pk=organization_id).exists():
         raise Http404(_("No such organization."))
-    try:
-        return organizations_visible_to(actor, perm).get(pk=organization_id)
-    except Organization.DoesNotExist:
-        raise AccessDenied(_("You do not have permission to do this here.")) from None
+    raise AccessDenied(_("You do not have permission to do this here."))
 
 
 def events_visible_to(actor: User, person: Person) -> QuerySet[Event]:
