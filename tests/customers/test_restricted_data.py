@@ -240,7 +240,12 @@ def test_a_restricted_import_creates_restricted_records(setup: Setup) -> None:
     engine.check(run)
     engine.run_import(run)
 
-    assert Person.objects.get(last_name="Pat").sensitivity == "restricted"
+    patient_ = Person.objects.get(last_name="Pat")
+    assert patient_.sensitivity == "restricted"
+    entry = AuditEntry.objects.get(object_id=str(patient_.pk), via="import")
+    assert (entry.object_repr, entry.sensitivity) == (f"person #{patient_.pk}", "restricted")
+    assert f"person #{patient_.pk}" not in logged_in(setup.admin).get("/audit/").content.decode()
+    assert f"person #{patient_.pk}" in logged_in(health_admin).get("/audit/").content.decode()
 
 
 def test_an_importer_cannot_open_another_units_import(setup: Setup) -> None:

@@ -1,18 +1,22 @@
 """Writing many new rows at once: COPY on PostgreSQL, bulk INSERT elsewhere.
 
 For imports of hundreds of thousands of rows, Django's bulk_create spends most of its
-time building statements and parameter arrays; COPY streams the rows instead. Primary
-keys are taken from the table's sequence first, so callers get their ids back.
+time building model instances, statements and parameter arrays; COPY streams plain
+tuples instead. Primary keys are taken from the table's sequence first, so callers get
+their ids back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.utils import timezone
 
 BATCH = 2000
+
+Row = Mapping[str, Any]
 
 
 def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -27,23 +31,43 @@ def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def insert_many(model: type[models.Model], objs: Sequence[Any]) -> Sequence[Any]:
-    """Insert new instances of `model` (auto fields and auto_now dates are filled in)."""
-    if not objs:
-        return objs
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objs, batch_size=BATCH)  # type: ignore[attr-defined]
+def _defaults(fields: list[models.Field[Any, Any]]) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        f.attname: now
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        else f.get_default()
+        for f in fields
+    }
+
+
+def copy_rows(model: type[models.Model], rows: Sequence[Row]) -> list[int]:
+    """Insert rows given as {attname: value} (ids for foreign keys, dicts for JSON);
+    a field a row leaves out takes its default, auto_now dates take now. Returns the
+    new ids in order."""
+    if not rows:
+        return []
     pk = model._meta.pk
     assert pk is not None
-    if isinstance(pk, models.AutoField | models.BigAutoField):
-        missing = [obj for obj in objs if obj.pk is None]
-        for obj, new_id in zip(missing, _allocate_ids(model, len(missing)), strict=True):
-            obj.pk = new_id
-    fields = list(model._meta.concrete_fields)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    fields = [f for f in model._meta.concrete_fields if f is not pk]
+    defaults = _defaults(fields)
+    if connection.vendor != "postgresql":
+        made = model.objects.bulk_create(  # type: ignore[attr-defined]
+            [model(**{**defaults, **row}) for row in rows], batch_size=BATCH
+        )
+        return [obj.pk for obj in made]
+    names = [f.attname for f in fields]
+    json_fields = [(i, f) for i, f in enumerate(fields, start=1) if isinstance(f, models.JSONField)]
+    ids = _allocate_ids(model, len(rows))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in [pk, *fields])
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"COPY {table} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for obj in objs:
-            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
-    return objs
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for new_id, row in zip(ids, rows, strict=True):
+            values = [new_id, *(row.get(n, defaults[n]) for n in names)]
+            for i, f in json_fields:
+                values[i] = f.get_db_prep_save(values[i], connection)
+            copy.write_row(values)
+    return ids

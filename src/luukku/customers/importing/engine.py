@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,8 @@ from django.utils.translation import gettext as _
 
 from luukku.core import webhooks
 from luukku.core.access import Perm, units_for_restricted
-from luukku.core.bulk import insert_many
+from luukku.core.bulk import copy_rows
 from luukku.core.models import AuditEntry
-from luukku.customers import auditing
 from luukku.customers.actions import provenance
 from luukku.customers.actions.timeline import NewEvent, append_events
 from luukku.customers.importing.files import read_table
@@ -196,6 +196,18 @@ def run_import(run: ImportRun, *, progress: Progress = _no_progress) -> ImportRu
     return run
 
 
+@dataclass
+class Written:
+    """A record the import created or changed, as the audit log and the timeline need it."""
+
+    pk: int
+    org_unit_id: int | None
+    sensitivity: str
+    name: str
+    fields: list[str]
+    created: bool
+
+
 def _upsert(run: ImportRun, batch: list[ParsedRow]) -> dict[str, int]:
     model = MODELS[run.entity]
     owner = "person" if model is Person else "organization"
@@ -209,27 +221,104 @@ def _upsert(run: ImportRun, batch: list[ParsedRow]) -> dict[str, int]:
     )
     fresh = [r for r in batch if r.external_id not in existing]
     created = _create(run, model, fresh, stamp)
+    updated = _update(run, model, [r for r in batch if r.external_id in existing], existing, stamp)
+    ExternalIdentity.objects.filter(
+        source=source, external_id__in=[r.external_id for r in batch if r.external_id in existing]
+    ).update(last_received_at=now)
+    _add_contacts(owner, created, source, new=True)
+    _add_contacts(owner, updated, source, new=False)
+    _record(run, model, [w for _r, w in created] + [w for _r, w in updated])
+    return {
+        "created": len(created),
+        "updated": len(updated),
+        "unchanged": len(batch) - len(created) - len(updated),
+    }
+
+
+def _name(model: type[Person] | type[Organization], values: dict[str, Any]) -> str:
+    if model is Person:
+        return f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
+    return str(values.get("name", ""))
+
+
+def _create(
+    run: ImportRun,
+    model: type[Person] | type[Organization],
+    rows: list[ParsedRow],
+    stamp: dict[str, str],
+) -> list[tuple[ParsedRow, Written]]:
+    """New records, written as plain rows (no model instances: a file may hold a million)."""
+    source = run.source
+    records = []
+    for row in rows:
+        values = {k: v for k, v in row.values.items() if source.may_set(k)}
+        custom = {k: v for k, v in row.custom.items() if source.may_set(f"custom.{k}")}
+        record = {
+            **values,
+            "org_unit_id": run.org_unit_id,
+            "sensitivity": run.sensitivity,
+            "custom": custom,
+            "field_sources": {
+                **dict.fromkeys(values, stamp),
+                **{f"custom.{k}": stamp for k in custom},
+            },
+        }
+        if model is Person:
+            record["full_name"] = _name(model, values)
+        records.append(record)
+    ids = copy_rows(model, records)
+    owner = "person_id" if model is Person else "organization_id"
+    copy_rows(
+        ExternalIdentity,
+        [
+            {"source_id": source.pk, "external_id": row.external_id, "payload": row.raw, owner: pk}
+            for row, pk in zip(rows, ids, strict=True)
+        ],
+    )
+    return [
+        (
+            row,
+            Written(
+                pk,
+                run.org_unit_id,
+                run.sensitivity,
+                _name(model, record),
+                ["…"],
+                created=True,
+            ),
+        )
+        for row, record, pk in zip(rows, records, ids, strict=True)
+    ]
+
+
+def _update(
+    run: ImportRun,
+    model: type[Person] | type[Organization],
+    rows: list[ParsedRow],
+    existing: dict[str, int | None],
+    stamp: dict[str, str],
+) -> list[tuple[ParsedRow, Written]]:
+    """Records the file already knows: change the fields this source may set."""
     parties = model.objects.in_bulk([pid for pid in existing.values() if pid])
-    updated: list[tuple[ParsedRow, Person | Organization, list[str]]] = []
     priorities = provenance.field_priorities()
-    for row in batch:
+    now = timezone.now()
+    changed_rows: list[tuple[ParsedRow, Person | Organization, list[str]]] = []
+    for row in rows:
         pid = existing.get(row.external_id)
-        if row.external_id not in existing:
-            continue
         party = parties.get(pid) if pid else None
         if party is None:
             continue
-        changed = _apply(party, row, source, priorities, stamp)
+        changed = _apply(party, row, run.source, priorities, stamp)
         if changed:
             party.updated_at = now
-            updated.append((row, party, changed))
-    if updated:
+            changed_rows.append((row, party, changed))
+    if changed_rows:
         fields = sorted(
-            {f for _r, _p, changed in updated for f in changed if not f.startswith("custom.")}
+            {f for _r, _p, changed in changed_rows for f in changed if not f.startswith("custom.")}
         )
-        rows_to_save: list[Any] = [p for _r, p, _c in updated]
+        to_save: list[Any] = [p for _r, p, _c in changed_rows]
         model.objects.bulk_update(
-            rows_to_save,
+            to_save,
             [
                 *fields,
                 *(["full_name"] if model is Person else []),
@@ -239,54 +328,10 @@ def _upsert(run: ImportRun, batch: list[ParsedRow]) -> dict[str, int]:
             ],
             batch_size=1000,
         )
-    ExternalIdentity.objects.filter(
-        source=source, external_id__in=[r.external_id for r in batch if r.external_id in existing]
-    ).update(last_received_at=now)
-    _add_contacts(owner, [(r, p) for r, p in created] + [(r, p) for r, p, _c in updated], source)
-    _record(run, [(p, ["…"], True) for _r, p in created] + [(p, c, False) for _r, p, c in updated])
-    return {
-        "created": len(created),
-        "updated": len(updated),
-        "unchanged": len(batch) - len(created) - len(updated),
-    }
-
-
-def _create(
-    run: ImportRun,
-    model: type[Person] | type[Organization],
-    rows: list[ParsedRow],
-    stamp: dict[str, str],
-) -> list[tuple[ParsedRow, Person | Organization]]:
-    source = run.source
-    parties: list[Person | Organization] = []
-    for row in rows:
-        values = {k: v for k, v in row.values.items() if source.may_set(k)}
-        custom = {k: v for k, v in row.custom.items() if source.may_set(f"custom.{k}")}
-        party = model(
-            org_unit=run.org_unit,
-            sensitivity=run.sensitivity,
-            custom=custom,
-            field_sources={
-                **dict.fromkeys(values, stamp),
-                **{f"custom.{k}": stamp for k in custom},
-            },
-            **values,
-        )
-        if isinstance(party, Person):
-            party.full_name = f"{party.first_name} {party.last_name}".strip()
-        parties.append(party)
-    made = list(insert_many(model, parties))
-    owner = "person" if model is Person else "organization"
-    insert_many(
-        ExternalIdentity,
-        [
-            ExternalIdentity(
-                source=source, external_id=row.external_id, payload=row.raw, **{owner: party}
-            )
-            for row, party in zip(rows, made, strict=True)
-        ],
-    )
-    return list(zip(rows, made, strict=True))
+    return [
+        (row, Written(p.pk, p.org_unit_id, p.sensitivity, str(p), changed, created=False))
+        for row, p, changed in changed_rows
+    ]
 
 
 def _apply(
@@ -317,114 +362,131 @@ def _apply(
     return changed
 
 
-def _add_contacts(owner: str, rows: list[tuple[ParsedRow, Any]], source: SourceSystem) -> None:
-    """Add contact points a row brings that the record does not have yet, of the kinds the
-    source may set; a new point is primary only when the record has none."""
-    ids = [party.pk for _row, party in rows]
-    have_email = set(
-        EmailAddress.objects.filter(**{f"{owner}_id__in": ids}).values_list(
-            f"{owner}_id", "address_lower"
-        )
-    )
-    have_phone = set(
-        PhoneNumber.objects.filter(**{f"{owner}_id__in": ids}).values_list(f"{owner}_id", "number")
-    )
-    have_address = set(
-        PostalAddress.objects.filter(**{f"{owner}_id__in": ids}).values_list(
-            f"{owner}_id", "street"
-        )
-    )
-    owners_with = {
-        "email": {pid for pid, _ in have_email},
-        "phone": {pid for pid, _ in have_phone},
-        "address": {pid for pid, _ in have_address},
+def _contacts_of(owner: str, ids: list[int]) -> dict[str, set[tuple[int, str]]]:
+    """The contact points records already have: (record id, value) per kind."""
+    key = f"{owner}_id"
+    return {
+        "email": set(
+            EmailAddress.objects.filter(**{f"{key}__in": ids}).values_list(key, "address_lower")
+        ),
+        "phone": set(PhoneNumber.objects.filter(**{f"{key}__in": ids}).values_list(key, "number")),
+        "address": set(
+            PostalAddress.objects.filter(**{f"{key}__in": ids}).values_list(key, "street")
+        ),
     }
+
+
+def _add_contacts(
+    owner: str, rows: list[tuple[ParsedRow, Written]], source: SourceSystem, *, new: bool
+) -> None:
+    """Add contact points a row brings that the record does not have yet, of the kinds the
+    source may set; a new point is primary only when the record has none. New records
+    have none, so they are not looked up."""
+    if not rows:
+        return
+    have = (
+        {"email": set(), "phone": set(), "address": set()}
+        if new
+        else _contacts_of(owner, [w.pk for _r, w in rows])
+    )
+    owners_with = {kind: {pid for pid, _ in values} for kind, values in have.items()}
+    key = f"{owner}_id"
+    common = {"source": source.code}
     emails, phones, addresses = [], [], []
-    for row, party in rows:
-        key = {owner: party}
-        if (
-            row.email
-            and source.may_set("emails")
-            and (party.pk, row.email.lower()) not in have_email
-        ):
+    for row, written in rows:
+        pk = written.pk
+        if row.email and source.may_set("emails") and (pk, row.email.lower()) not in have["email"]:
             emails.append(
-                EmailAddress(
-                    address=row.email,
-                    address_lower=row.email.lower(),
-                    source=source.code,
-                    is_primary=party.pk not in owners_with["email"],
-                    **key,
-                )
+                {
+                    **common,
+                    key: pk,
+                    "address": row.email,
+                    "address_lower": row.email.lower(),
+                    "is_primary": pk not in owners_with["email"],
+                }
             )
-        if row.phone and source.may_set("phones") and (party.pk, row.phone) not in have_phone:
+        if row.phone and source.may_set("phones") and (pk, row.phone) not in have["phone"]:
             phones.append(
-                PhoneNumber(
-                    number=row.phone,
-                    kind="mobile",
-                    source=source.code,
-                    is_primary=party.pk not in owners_with["phone"],
-                    **key,
-                )
+                {
+                    **common,
+                    key: pk,
+                    "number": row.phone,
+                    "kind": "mobile",
+                    "is_primary": pk not in owners_with["phone"],
+                }
             )
         if (
             row.address
             and source.may_set("addresses")
-            and (party.pk, row.address["street"]) not in have_address
+            and (pk, row.address["street"]) not in have["address"]
         ):
             addresses.append(
-                PostalAddress(
+                {
+                    **common,
                     **row.address,
-                    kind="home",
-                    source=source.code,
-                    is_primary=party.pk not in owners_with["address"],
-                    **key,
-                )
+                    key: pk,
+                    "kind": "home",
+                    "is_primary": pk not in owners_with["address"],
+                }
             )
-    insert_many(EmailAddress, emails)
-    insert_many(PhoneNumber, phones)
-    insert_many(PostalAddress, addresses)
+    copy_rows(EmailAddress, emails)
+    copy_rows(PhoneNumber, phones)
+    copy_rows(PostalAddress, addresses)
 
 
-def _record(run: ImportRun, changes: list[tuple[Person | Organization, list[str], bool]]) -> None:
-    """One audit entry per created or changed record, and a timeline event for persons."""
-    if not changes:
+def _record(
+    run: ImportRun, model: type[Person] | type[Organization], written: list[Written]
+) -> None:
+    """One audit entry per created or changed record, and a timeline event for persons.
+
+    Entries about restricted records name them by type and id only and are themselves
+    restricted (ADR 0006)."""
+    if not written:
         return
     actor = run.created_by
-    insert_many(
+    object_type = model._meta.label_lower
+    kind = str(model._meta.verbose_name)
+    copy_rows(
         AuditEntry,
         [
-            AuditEntry(
-                actor=actor,
-                actor_name=actor.get_username(),
-                action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                object_type=party._meta.label_lower,
-                object_id=str(party.pk),
-                object_repr=auditing.label(party)[:200],
-                org_unit=party.org_unit,
-                changes={"import": [None, run.pk], "fields": [None, sorted(fields)]},
-                via="import",
-            )
-            for party, fields, created in changes
+            {
+                "actor_id": actor.pk,
+                "actor_name": actor.get_username(),
+                "action": AuditEntry.Action.CREATE if w.created else AuditEntry.Action.UPDATE,
+                "object_type": object_type,
+                "object_id": str(w.pk),
+                "object_repr": (
+                    f"{kind} #{w.pk}"
+                    if w.sensitivity == Sensitivity.RESTRICTED
+                    else w.name or f"#{w.pk}"
+                )[:200],
+                "org_unit_id": w.org_unit_id,
+                "changes": {"import": [None, run.pk], "fields": [None, sorted(w.fields)]},
+                "via": "import",
+                "sensitivity": w.sensitivity,
+            }
+            for w in written
         ],
     )
+    if model is not Person:
+        return
     now = timezone.now()
     append_events(
         [
             NewEvent(
-                person_id=party.pk,
+                person_id=w.pk,
                 type="luukku.person_imported",
                 occurred_at=now,
-                org_unit_id=party.org_unit_id,
-                sensitivity=party.sensitivity,
+                org_unit_id=w.org_unit_id,
+                sensitivity=w.sensitivity,
                 payload={
                     "import": run.pk,
                     "source": run.source.code,
-                    "created": created,
-                    "fields": sorted(fields),
+                    "created": w.created,
+                    "fields": sorted(w.fields),
                     "by": actor.get_username(),
                 },
             )
-            for party, fields, created in changes
-            if isinstance(party, Person)
+            for w in written
         ]
     )
