@@ -283,22 +283,14 @@ def search_bench(samples: int) -> None:
         report(f"  search by {kind}", values)
 
 
-def ingest(batches: int) -> None:
-    from django.test import Client
+def _ingest_bodies(batches: int, client: int, low: int, high: int) -> list[bytes]:
     from django.utils import timezone
 
-    from luukku.core.actions.tokens import create_api_token
-
-    _agent_user, admin = _agent()
-    _token, plain = create_api_token(user=admin, name="bench-ingest", by=None)
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
-    low, high = _bench_range()
-    rng = random.Random(3)
-    total, elapsed = 0, 0.0
+    rng = random.Random(client)
     stamp = timezone.now().isoformat()
-    run = int(time.time())
-    for b in range(batches):
-        lines = [
+    run = f"{int(time.time())}-{client}"
+    return [
+        "\n".join(
             json.dumps(
                 {
                     "person": {"source": "bench", "external_id": f"B{rng.randint(low, high)}"},
@@ -310,16 +302,52 @@ def ingest(batches: int) -> None:
                 }
             )
             for i in range(10_000)
-        ]
-        body = "\n".join(lines).encode()
-        start = time.perf_counter()
+        ).encode()
+        for b in range(batches)
+    ]
+
+
+def _ingest_client(plain: str, bodies: list[bytes], start_at: float) -> float:
+    """One integration posting its batches one after another; returns when it finished."""
+    from django.test import Client
+
+    from luukku.core.runtime import settle_memory
+
+    settle_memory()  # as a web process does after start-up (luukku/asgi.py)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    time.sleep(max(0.0, start_at - time.time()))
+    for body in bodies:
         response = api.post("/api/v1/events/batch", data=body, content_type="application/x-ndjson")
-        elapsed += time.perf_counter() - start
         assert response.status_code == 200 and response.json()["created"] == 10_000, (
             response.content[:300]
         )
-        total += 10_000
-    print(f"ingest: {total:,} events in {elapsed:.1f} s = {total / elapsed:,.0f} events/s")
+    return time.time()
+
+
+def ingest(batches: int, clients: int) -> None:
+    """`clients` integrations post at once, each from its own process (as from its own web
+    worker); the figure is all events over the wall-clock time from start to last reply."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from django.db import connections
+
+    from luukku.core.actions.tokens import create_api_token
+
+    _agent_user, admin = _agent()
+    _token, plain = create_api_token(user=admin, name="bench-ingest", by=None)
+    low, high = _bench_range()
+    bodies = [_ingest_bodies(batches, c, low, high) for c in range(clients)]
+    connections.close_all()
+    start_at = time.time() + 2.0
+    with ProcessPoolExecutor(clients, mp_context=get_context("fork")) as pool:
+        ends = list(pool.map(_ingest_client, [plain] * clients, bodies, [start_at] * clients))
+    elapsed = max(ends) - start_at
+    total = clients * batches * 10_000
+    print(
+        f"ingest: {total:,} events from {clients} client(s) in {elapsed:.1f} s "
+        f"= {total / elapsed:,.0f} events/s"
+    )
 
 
 def import_bench(rows: int) -> None:
@@ -377,7 +405,8 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=20_000_000)
     parser.add_argument("--samples", type=int, default=300)
-    parser.add_argument("--batches", type=int, default=5)
+    parser.add_argument("--batches", type=int, default=5, help="ingest batches per client")
+    parser.add_argument("--clients", type=int, default=1, help="concurrent ingest clients")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--phases", default="generate,read,list,search,ingest,import")
     args = parser.parse_args()
@@ -398,7 +427,7 @@ def main() -> None:
     if "search" in phases:
         search_bench(args.samples)
     if "ingest" in phases:
-        ingest(args.batches)
+        ingest(args.batches, args.clients)
     if "import" in phases:
         import_bench(args.import_rows)
 

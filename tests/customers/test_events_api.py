@@ -231,6 +231,71 @@ def test_two_batches_with_the_same_keys_at_once_store_each_event_once(setup: Set
     assert sorted(sum(r) for r in results) == [0, 200]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_for_a_person_being_deleted_waits_and_leaves_no_orphan(setup: Setup) -> None:
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from luukku.customers.models.timeline import hold_timeline
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter")
+    gone = create_party(
+        Person, values={"last_name": "Leaving"}, identity=(setup.sis, "S-9", {}), by=None
+    ).party
+    line = {
+        "person": {"source": "sis", "external_id": "S-9"},
+        "type": "fitness.visit",
+        "occurred_at": "2026-11-27T10:00:00+01:00",
+    }
+    deleting, replies = threading.Event(), []
+
+    def delete() -> None:
+        try:
+            with transaction.atomic():
+                hold_timeline(exclusive=True)
+                deleting.set()
+                threading.Event().wait(0.5)  # a batch arriving now must wait
+                gone.delete()
+        finally:
+            connections.close_all()
+
+    def send() -> None:
+        try:
+            deleting.wait(10)
+            replies.append(batch(bearer(setup.admin), [line]).json())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=delete), threading.Thread(target=send)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert replies[0]["results"][0]["error"]["message"] == "No such person."
+    assert not Event.objects.filter(person_id=gone.pk).exists()
+
+
+def test_deleting_a_person_deletes_their_timeline(setup: Setup, person: Person) -> None:
+    batch(
+        bearer(setup.admin),
+        [
+            {
+                "person": {"id": person.pk},
+                "type": "fitness.visit",
+                "occurred_at": "2026-11-27T10:00:00+01:00",
+            }
+        ],
+    )
+    assert Event.objects.filter(person_id=person.pk).exists()
+
+    person.delete()
+
+    assert not Event.objects.filter(person_id=person.pk).exists()
+
+
 def test_events_can_be_listed_across_persons_by_type_and_time(setup: Setup, person: Person) -> None:
     other = create_party(Person, values={"last_name": "Other"}, by=None).party
     client = bearer(setup.admin)

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from luukku.core.models import AuditEntry, User
 from luukku.customers.actions.imports import start_import
-from luukku.customers.importing import engine
+from luukku.customers.importing import engine, parallel
 from luukku.customers.models import ImportMapping, ImportRun, Person
 from luukku.customers.search import search
 from tests.customers.conftest import Setup
@@ -80,6 +80,28 @@ def test_a_file_with_problems_imports_nothing_unless_asked(setup: Setup) -> None
     engine.run_import(run)
     assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Hansen", "Nordmann"]
     assert (run.created, run.error_count) == (2, 5)
+
+
+@pytest.mark.django_db
+def test_a_large_file_is_parsed_on_every_core_with_the_same_outcome(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "workers_for", lambda size: 2)
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    run = upload(setup, BAD)
+
+    engine.check(run)
+    assert {(e["row"], e["column"]) for e in run.errors} == {
+        (4, "E-post"),
+        (4, "Fødselsdato"),
+        (4, "Student status"),
+        (5, "Studentnummer"),
+        (6, "Studentnummer"),
+    }
+    run.mode = ImportRun.Mode.VALID_ROWS
+    engine.run_import(run)
+    assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Hansen", "Nordmann"]
+    assert Person.objects.get(last_name="Nordmann").phonenumbers.get().number == "+4741234567"
 
 
 @pytest.mark.django_db

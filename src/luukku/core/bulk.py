@@ -19,14 +19,29 @@ BATCH = 2000
 Row = Mapping[str, Any]
 
 
-def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
+_sequences: dict[str, str] = {}
+
+
+def sequence_of(model: type[models.Model]) -> str:
+    """The name of the sequence that numbers `model`'s rows (PostgreSQL), looked up once."""
     table = model._meta.db_table
-    assert model._meta.pk is not None
-    column = model._meta.pk.column
+    if table not in _sequences:
+        assert model._meta.pk is not None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, model._meta.pk.column])
+            _sequences[table] = cursor.fetchone()[0]
+    return _sequences[table]
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` new primary keys from the table's sequence (PostgreSQL)."""
+    if count == 0:
+        return []
     with connection.cursor() as cursor:
+        # The sequence is named once: looked up per row, it costs more than the ids.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, column, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+            [sequence_of(model), count],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -58,7 +73,7 @@ def copy_rows(model: type[models.Model], rows: Sequence[Row]) -> list[int]:
         return [obj.pk for obj in made]
     names = [f.attname for f in fields]
     json_fields = [(i, f) for i, f in enumerate(fields, start=1) if isinstance(f, models.JSONField)]
-    ids = _allocate_ids(model, len(rows))
+    ids = allocate_ids(model, len(rows))
     columns = ", ".join(connection.ops.quote_name(f.column) for f in [pk, *fields])
     table = connection.ops.quote_name(model._meta.db_table)
     with (

@@ -51,6 +51,18 @@ def visible_through(actor: User, relation: str, perm: Perm = Perm.CUSTOMER_VIEW)
     )
 
 
+def hidden_persons(actor: User, ids: list[int], perm: Perm = Perm.CUSTOMER_VIEW) -> set[int]:
+    """Which of `ids` `actor` may not see with `perm`: for batches that found persons
+    without loading them. Reads only the small index of restricted persons."""
+    if not can(actor, perm):
+        return set(ids)
+    return set(
+        Person.objects.filter(pk__any=ids, sensitivity=Sensitivity.RESTRICTED)
+        .exclude(org_unit__in=units_for_restricted(actor, perm))
+        .values_list("pk", flat=True)
+    )
+
+
 def persons_visible_to(actor: User, perm: Perm = Perm.CUSTOMER_VIEW) -> QuerySet[Person]:
     query = _visible(actor, perm)
     return Person.objects.none() if query is None else Person.objects.filter(query)

@@ -18,6 +18,7 @@ from luukku.core.bulk import copy_rows
 from luukku.core.models import AuditEntry
 from luukku.customers.actions import provenance
 from luukku.customers.actions.timeline import NewEvent, append_events
+from luukku.customers.importing import parallel
 from luukku.customers.importing.files import read_table
 from luukku.customers.importing.rows import MODELS, ParsedRow, RowParser, RowProblem
 from luukku.customers.models import (
@@ -47,32 +48,29 @@ def _no_progress(done: int, total: int) -> None:
     return None
 
 
-def _rows(run: ImportRun) -> tuple[RowParser, Iterator[tuple[int, list[str]]]]:
-    headers, rows = read_table(Path(run.file.path), run.original_name)
+def _parsed(run: ImportRun, problems: list[RowProblem]) -> Iterator[ParsedRow]:
+    """Valid rows of the file; problems (including duplicate ids) are appended to `problems`."""
+    path = Path(run.file.path)
+    headers, rows = read_table(path, run.original_name)
     parser = RowParser(
         entity=run.entity, headers=headers, columns=run.columns, region=default_region()
     )
-    return parser, ((number, cells) for number, cells in enumerate(rows, start=2))
-
-
-def _parsed(run: ImportRun, problems: list[RowProblem]) -> Iterator[ParsedRow]:
-    """Valid rows of the file; problems (including duplicate ids) are appended to `problems`."""
-    parser, rows = _rows(run)
     for field in parser.missing_required():
         problems.append(RowProblem(0, field, _("Map a column to this required field.")))
     if problems:
         return
     first_row: dict[str, int] = {}
-    for number, cells in rows:
-        parsed, row_problems = parser.parse(number, cells)
+    numbered = enumerate(rows, start=2)
+    workers = parallel.workers_for(path.stat().st_size)
+    for parsed, row_problems in parallel.parse_rows(parser, numbered, workers=workers):
         problems += row_problems
         if parsed is None:
             continue
-        seen = first_row.setdefault(parsed.external_id, number)
-        if seen != number:
+        seen = first_row.setdefault(parsed.external_id, parsed.row)
+        if seen != parsed.row:
             problems.append(
                 RowProblem(
-                    number,
+                    parsed.row,
                     parser.column_of["external_id"],
                     _("Duplicate external id %(id)s (also on row %(row)s).")
                     % {"id": parsed.external_id, "row": seen},

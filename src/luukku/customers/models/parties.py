@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from luukku.core.models import OrgUnit
@@ -70,7 +70,15 @@ class Person(Party):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
-        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="person_sort_name")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="person_sort_name"),
+            # Batches that find persons by identity check visibility here, not in the table.
+            models.Index(
+                fields=["id"],
+                name="person_restricted",
+                condition=models.Q(sensitivity="restricted"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or f"#{self.pk}"
@@ -80,6 +88,15 @@ class Person(Party):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "full_name"}
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Delete the person with their timeline, waiting for event batches in flight
+        (the timeline has no foreign key to persons: ADR 0008)."""
+        from luukku.customers.models.timeline import hold_timeline
+
+        with transaction.atomic():
+            hold_timeline(exclusive=True)
+            return super().delete(*args, **kwargs)
 
 
 class Organization(Party):

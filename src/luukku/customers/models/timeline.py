@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from luukku.core.models import OrgUnit
@@ -13,6 +13,20 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
+# Any constant; writers of events hold it shared, deleters of persons exclusively.
+TIMELINE_LOCK = 0x4C55554B
+
+
+def hold_timeline(*, exclusive: bool = False) -> None:
+    """Until the transaction ends: writers of events (shared) and deleters of persons
+    (exclusive) exclude each other, so no event is written for a person being deleted."""
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writing transaction at a time anyway
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [TIMELINE_LOCK])
+
+
 class Event(models.Model):
     """One thing that happened with a person. Append-only: writers add, nobody edits history.
 
@@ -21,7 +35,11 @@ class Event(models.Model):
     """
 
     person = models.ForeignKey(
-        "customers.Person", on_delete=models.CASCADE, related_name="events", db_index=False
+        "customers.Person",
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,  # checked by writers, not per row at commit: ADR 0008
     )
     type = models.CharField(_("type"), max_length=100)
     occurred_at = models.DateTimeField(_("occurred"))

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from luukku.core.actions.audit import audit_channel
+from luukku.core.runtime import settle_memory
 from luukku.core.worker import run_worker
 
 
@@ -17,5 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--queues", default="*", help="comma-separated queue names")
 
     def handle(self, *args: Any, interval: float, batch: bool, queues: str, **o: Any) -> None:
+        settle_memory()
         with audit_channel("job"):
             run_worker(interval=interval, batch=batch, queues=queues)
