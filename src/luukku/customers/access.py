@@ -57,7 +57,7 @@ def hidden_persons(actor: User, ids: list[int], perm: Perm = Perm.CUSTOMER_VIEW)
     if not can(actor, perm):
         return set(ids)
     return set(
-        Person.objects.filter(pk__any=ids, sensitivity=Sensitivity.RESTRICTED)
+        Person.objects.filter(pk__any=frozenset(ids), sensitivity=Sensitivity.RESTRICTED)
         .exclude(org_unit__in=units_for_restricted(actor, perm))
         .values_list("pk", flat=True)
     )

@@ -10,14 +10,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pydantic_core import to_json
 
-from luukku.core.bulk import allocate_ids, sequence_of
+from luukku.core.bulk import allocate_ids, array_cursor, sequence_of
 from luukku.core.models import OrgUnit
 from luukku.customers import partitions
 from luukku.customers.models import Event, EventKey, Person, Sensitivity
 from luukku.customers.models.timeline import hold_timeline
 
 
-@dataclass
+@dataclass(slots=True)
 class NewEvent:
     person_id: int
     type: str
@@ -27,6 +27,11 @@ class NewEvent:
     sensitivity: str = Sensitivity.NORMAL
     payload: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
+    # Idempotency keys are per source: one integration cannot suppress another's events.
+    key: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = f"{self.source}:{self.idempotency_key}" if self.idempotency_key else None
 
 
 def append_event(
@@ -54,17 +59,12 @@ def append_event(
     )
 
 
-def scoped_key(event: NewEvent) -> str | None:
-    """Idempotency keys are per source: one integration cannot suppress another's events."""
-    return f"{event.source}:{event.idempotency_key}" if event.idempotency_key else None
-
-
 def _dedupe_in_batch(events: list[NewEvent]) -> list[bool]:
     """False for events whose key already appeared earlier in the same batch."""
     seen: set[str] = set()
     first: list[bool] = []
     for event in events:
-        key = scoped_key(event)
+        key = event.key
         first.append(not (key and key in seen))
         if key:
             seen.add(key)
@@ -91,15 +91,14 @@ def append_events(events: list[NewEvent]) -> list[bool]:
     else:
         new_keys = _append_orm(candidates)
     return [
-        keep and (e.idempotency_key is None or scoped_key(e) in new_keys)
-        for e, keep in zip(events, first, strict=True)
+        keep and (e.key is None or e.key in new_keys) for e, keep in zip(events, first, strict=True)
     ]
 
 
 def _append_orm(events: list[NewEvent]) -> set[str]:
-    keys = [k for e in events if (k := scoped_key(e))]
+    keys = [e.key for e in events if e.key]
     seen = set(EventKey.objects.filter(key__in=keys).values_list("key", flat=True))
-    fresh = [e for e in events if not e.idempotency_key or scoped_key(e) not in seen]
+    fresh = [e for e in events if not e.key or e.key not in seen]
     now = timezone.now()
     rows = Event.objects.bulk_create(
         [
@@ -126,7 +125,7 @@ def _append_orm(events: list[NewEvent]) -> set[str]:
         ],
         batch_size=2000,
     )
-    return {k for e in fresh if (k := scoped_key(e))}
+    return {e.key for e in fresh if e.key}
 
 
 COPY_COLUMNS = (
@@ -143,31 +142,33 @@ COPY_COLUMNS = (
 )
 
 
-def _claim_keys(cursor: Any, keys: list[str]) -> dict[str, int]:
+def _claim_keys(keys: list[str]) -> dict[str, int]:
     """Claim idempotency keys, numbering an event for each new one; a key another batch
     holds (or held) is left out. Concurrency-safe: ON CONFLICT waits for the holder."""
     if not keys:
         return {}
-    cursor.execute(
-        "INSERT INTO customers_eventkey (key, event_id) "
-        "SELECT key, nextval(%s::regclass) FROM unnest(%s::varchar[]) AS claimed(key) "
-        "ON CONFLICT DO NOTHING RETURNING key, event_id",
-        [sequence_of(Event), keys],
-    )
-    return dict(cursor.fetchall())
+    sequence = sequence_of(Event)
+    with array_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_eventkey (key, event_id) "
+            "SELECT key, nextval(%s::regclass) FROM unnest(%b::varchar[]) AS claimed(key) "
+            "ON CONFLICT DO NOTHING RETURNING key, event_id",
+            [sequence, sorted(keys)],  # in index order: neighbouring keys share pages
+        )
+        return dict(cursor.fetchall())
 
 
 def _append_postgresql(events: list[NewEvent]) -> set[str]:
     """Claim keys, then COPY the events whose keys were new (and those without a key)."""
     with connection.cursor() as cursor:
-        claimed = _claim_keys(cursor, [k for e in events if (k := scoped_key(e))])
-        unkeyed = iter(allocate_ids(Event, sum(1 for e in events if not e.idempotency_key)))
+        claimed = _claim_keys([e.key for e in events if e.key])
+        unkeyed = iter(allocate_ids(Event, sum(1 for e in events if not e.key)))
         now = timezone.now()
         columns = ", ".join(COPY_COLUMNS)
         with cursor.cursor.copy(f"COPY customers_event ({columns}) FROM STDIN") as copy:
             for event in events:
-                if event.idempotency_key:
-                    event_id = claimed.get(f"{event.source}:{event.idempotency_key}")
+                if event.key:
+                    event_id = claimed.get(event.key)
                     if event_id is None:
                         continue
                 else:
