@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
 
 from luukku.core.models import User
 from luukku.customers.access import organizations_visible_to, persons_visible_to
@@ -95,8 +96,10 @@ def _name_hits(
         # Every word must resemble a word of the name: the index intersects the words'
         # matches, so a common first name does not drag in every namesake.
         words = [w for w in text.split() if len(w) >= 2] or [text]
+        # UPPER(full_name): the one trigram index on names (trigrams ignore case anyway).
         people = (
-            persons.filter(*[Q(full_name__trigram_word_similar=w) for w in words])
+            persons.alias(upper_name=Upper("full_name"))
+            .filter(*[Q(upper_name__trigram_word_similar=w.upper()) for w in words])
             .annotate(score=TrigramWordSimilarity(text, "full_name"))
             .order_by("-score", "full_name")[:limit]
         )

@@ -7,21 +7,20 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as SchemaError
 
 from luukku.core.access import Perm, can, units_where
-from luukku.core.bulk import array_cursor
 from luukku.core.models import OrgUnit, User
 from luukku.customers.access import hidden_persons, persons_visible_to
 from luukku.customers.actions.contacts import ContactChanges
 from luukku.customers.actions.parties import create_party
 from luukku.customers.actions.timeline import NewEvent, append_events
+from luukku.customers.identity_lookup import owners_by_external_id
 from luukku.customers.models import (
     EmailAddress,
-    ExternalIdentity,
     Person,
     Sensitivity,
     SourceSystem,
@@ -120,26 +119,11 @@ def _schema_error(exc: SchemaError) -> tuple[str, str]:
 
 
 def _persons_by_identity(source: str, external_ids: list[str]) -> dict[str, int]:
-    """Person ids by external id in one source: an index probe per id, in index order
-    (the planner would otherwise scan every identity to match a batch of thousands)."""
     source_id = SourceSystem.objects.filter(code=source).values_list("pk", flat=True).first()
     if source_id is None:
         return {}
-    if connection.vendor != "postgresql":
-        return dict(
-            ExternalIdentity.objects.filter(
-                source_id=source_id, external_id__in=external_ids, person__isnull=False
-            ).values_list("external_id", "person_id")
-        )
-    with array_cursor() as cursor:
-        cursor.execute(
-            "SELECT i.external_id, i.person_id FROM unnest(%b::text[]) AS wanted(external_id) "
-            "CROSS JOIN LATERAL (SELECT e.external_id, e.person_id "
-            "  FROM customers_externalidentity e WHERE e.source_id = %s "
-            "  AND e.external_id = wanted.external_id AND e.person_id IS NOT NULL LIMIT 1) i",
-            [sorted(external_ids), source_id],
-        )
-        return dict(cursor.fetchall())
+    owners = owners_by_external_id(source_id, external_ids)
+    return {external_id: person for external_id, (person, _org) in owners.items() if person}
 
 
 class _Resolver:

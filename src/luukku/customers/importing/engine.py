@@ -18,6 +18,7 @@ from luukku.core.bulk import copy_rows
 from luukku.core.models import AuditEntry
 from luukku.customers.actions import provenance
 from luukku.customers.actions.timeline import NewEvent, append_events
+from luukku.customers.identity_lookup import owners_by_external_id
 from luukku.customers.importing import parallel
 from luukku.customers.importing.files import read_table
 from luukku.customers.importing.rows import MODELS, ParsedRow, RowParser, RowProblem
@@ -80,48 +81,65 @@ def _parsed(run: ImportRun, problems: list[RowProblem]) -> Iterator[ParsedRow]:
         yield parsed
 
 
+Batch = tuple[list[ParsedRow], dict[str, int]]
+
+
 def _writable(
     run: ImportRun, rows: Iterator[ParsedRow], problems: list[RowProblem]
-) -> Iterator[ParsedRow]:
-    """Rows whose external id is new, or belongs to a record the importer may change.
+) -> Iterator[Batch]:
+    """Batches of rows whose external id is new or belongs to a record the importer may
+    change, each with the ids of the records the batch's known external ids belong to.
 
     An id that belongs to a restricted record of another unit, or to the other kind of
     record (a person's id in an organization file), is a problem of its row.
     """
-    owner = "person" if run.entity == "person" else "organization"
-    other = "organization" if owner == "person" else "person"
-    units = units_for_restricted(run.created_by, Perm.CUSTOMER_EDIT)
+    model = MODELS[run.entity]
+    units = set(
+        units_for_restricted(run.created_by, Perm.CUSTOMER_EDIT).values_list("pk", flat=True)
+    )
     column = next((h for h, f in run.columns.items() if f == "external_id"), "external_id")
     for batch in _batches(rows):
-        ids = [r.external_id for r in batch]
-        identities = ExternalIdentity.objects.filter(source=run.source, external_id__in=ids)
-        blocked = set(
-            identities.filter(**{f"{owner}__sensitivity": Sensitivity.RESTRICTED})
-            .exclude(**{f"{owner}__org_unit__in": units})
-            .values_list("external_id", flat=True)
-        ) | set(
-            identities.filter(**{f"{other}__isnull": False}).values_list("external_id", flat=True)
+        owners = owners_by_external_id(run.source_id, [r.external_id for r in batch])
+        # The record of this file's kind; None when the id is the other kind's.
+        existing = {
+            external_id: person if model is Person else organization
+            for external_id, (person, organization) in owners.items()
+        }
+        known = frozenset(pk for pk in existing.values() if pk)
+        restricted_elsewhere = (
+            set(
+                model.objects.filter(pk__any=known, sensitivity=Sensitivity.RESTRICTED)
+                .exclude(org_unit__in=units)
+                .values_list("pk", flat=True)
+            )
+            if known
+            else set()
         )
+        blocked = {
+            external_id
+            for external_id, pk in existing.items()
+            if pk is None or pk in restricted_elsewhere
+        }
+        writable = []
         for row in batch:
             if row.external_id in blocked:
                 problems.append(
                     RowProblem(
-                        row.row,
-                        column,
-                        _("This id belongs to a record you may not change."),
+                        row.row, column, _("This id belongs to a record you may not change.")
                     )
                 )
             else:
-                yield row
+                writable.append(row)
+        yield writable, {k: pk for k, pk in existing.items() if pk is not None and k not in blocked}
 
 
 def check(run: ImportRun, *, progress: Progress = _no_progress) -> ImportRun:
     """The dry run: read every row, report every problem, write nothing but the report."""
     problems: list[RowProblem] = []
     total = 0
-    for total, _row in enumerate(_writable(run, _parsed(run, problems), problems), start=1):
-        if total % BATCH == 0:
-            progress(total + len(problems), 0)
+    for batch, _existing in _writable(run, _parsed(run, problems), problems):
+        total += len(batch)
+        progress(total + len(problems), 0)
     run.total_rows = total + len({p.row for p in problems if p.row})
     run.processed_rows = run.total_rows
     run.error_count = len(problems)
@@ -154,12 +172,12 @@ def _report(run_id: int, processed: int) -> None:
 def run_import(run: ImportRun, *, progress: Progress = _no_progress) -> ImportRun:
     """Import the checked file. All rows are written in one transaction or none are."""
     problems: list[RowProblem] = []
-    rows = _writable(run, _parsed(run, problems), problems)
+    batches = _writable(run, _parsed(run, problems), problems)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     done = 0
     with transaction.atomic():
-        for batch in _batches(rows):
-            for key, value in _upsert(run, batch).items():
+        for batch, existing in batches:
+            for key, value in _upsert(run, batch, existing).items():
                 counts[key] += value
             done += len(batch)
             progress(done, run.total_rows)
@@ -206,23 +224,20 @@ class Written:
     created: bool
 
 
-def _upsert(run: ImportRun, batch: list[ParsedRow]) -> dict[str, int]:
+def _upsert(run: ImportRun, batch: list[ParsedRow], existing: dict[str, int]) -> dict[str, int]:
     model = MODELS[run.entity]
     owner = "person" if model is Person else "organization"
     source = run.source
     now = timezone.now()
     stamp = {"source": source.code, "at": now.isoformat()}
-    existing = dict(
-        ExternalIdentity.objects.filter(
-            source=source, external_id__in=[r.external_id for r in batch]
-        ).values_list("external_id", f"{owner}_id")
-    )
     fresh = [r for r in batch if r.external_id not in existing]
     created = _create(run, model, fresh, stamp)
     updated = _update(run, model, [r for r in batch if r.external_id in existing], existing, stamp)
-    ExternalIdentity.objects.filter(
-        source=source, external_id__in=[r.external_id for r in batch if r.external_id in existing]
-    ).update(last_received_at=now)
+    if existing:
+        ExternalIdentity.objects.filter(
+            source=source,
+            external_id__any=[r.external_id for r in batch if r.external_id in existing],
+        ).update(last_received_at=now)
     _add_contacts(owner, created, source, new=True)
     _add_contacts(owner, updated, source, new=False)
     _record(run, model, [w for _r, w in created] + [w for _r, w in updated])
@@ -293,7 +308,7 @@ def _update(
     run: ImportRun,
     model: type[Person] | type[Organization],
     rows: list[ParsedRow],
-    existing: dict[str, int | None],
+    existing: dict[str, int],
     stamp: dict[str, str],
 ) -> list[tuple[ParsedRow, Written]]:
     """Records the file already knows: change the fields this source may set."""

@@ -59,12 +59,14 @@ class EmailAddress(ContactPoint):
 
 
 class PhoneNumber(ContactPoint):
-    number = models.CharField(_("phone number"), max_length=20, db_index=True, help_text="E.164")
+    number = models.CharField(_("phone number"), max_length=20, help_text="E.164")
 
     class Meta(ContactPoint.Meta):
         verbose_name = _("phone number")
         verbose_name_plural = _("phone numbers")
         ordering = ["-is_primary", "pk"]
+        # Numbers are found by equality only: no second, pattern index (as db_index makes).
+        indexes = [models.Index(fields=["number"], name="phonenumber_number")]
 
     def __str__(self) -> str:
         return self.number

@@ -65,7 +65,11 @@ class ExternalIdentity(models.Model):
     """This person or organization is record `external_id` in `source`."""
 
     source = models.ForeignKey(
-        SourceSystem, on_delete=models.PROTECT, related_name="identities", verbose_name=_("source")
+        SourceSystem,
+        on_delete=models.PROTECT,
+        related_name="identities",
+        verbose_name=_("source"),
+        db_index=False,  # the unique (source, external_id) index serves it
     )
     external_id = models.CharField(_("external id"), max_length=200)
     person = models.ForeignKey(

@@ -59,7 +59,8 @@ class Person(Party):
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     # Kept in step with the names for ranking and trigram search.
-    full_name = models.CharField(max_length=301, editable=False, db_index=True, default="")
+    # Searched through expression indexes on UPPER(full_name) (migrations 0004, 0006).
+    full_name = models.CharField(max_length=301, editable=False, default="")
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True)
