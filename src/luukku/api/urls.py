@@ -5,6 +5,7 @@ from luukku.core.restapi import problems
 from luukku.core.restapi.auth import api_auth
 from luukku.core.webhooks_api import router as webhooks_router
 from luukku.customers.api import router as customers_router
+from luukku.desk import api as desk_api
 
 api = NinjaAPI(
     title="Luukku API",
@@ -19,6 +20,8 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 problems.install(api)
+desk_api.install_errors(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", desk_api.router)
 api.add_router("/", webhooks_router)

@@ -35,6 +35,9 @@ class Perm(StrEnum):
     CUSTOMER_EXPORT = "customer.export"
     CUSTOMER_SCHEMA = "customer.schema"
     EVENT_INGEST = "event.ingest"
+    CASE_VIEW = "case.view"
+    CASE_WORK = "case.work"
+    DESK_MANAGE = "desk.manage"
 
 
 PERM_LABELS = {
@@ -54,20 +57,27 @@ PERM_LABELS = {
     Perm.CUSTOMER_EXPORT: gettext_lazy("Export customer lists"),
     Perm.CUSTOMER_SCHEMA: gettext_lazy("Define custom fields, relationship types and sources"),
     Perm.EVENT_INGEST: gettext_lazy("Send timeline events from source systems"),
+    Perm.CASE_VIEW: gettext_lazy("See the cases in the unit's queues"),
+    Perm.CASE_WORK: gettext_lazy("Answer, assign and change cases"),
+    Perm.DESK_MANAGE: gettext_lazy("Set up queues, categories and case statuses"),
 }
 
 _EVERY_STAFF_MEMBER = frozenset(
     {Perm.ORG_UNIT_VIEW, Perm.USER_VIEW, Perm.TEAM_VIEW, Perm.PRESENCE_VIEW, Perm.CUSTOMER_VIEW}
 )
 
+_CASE_WORKER = frozenset({Perm.CASE_VIEW, Perm.CASE_WORK})
+
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMINISTRATOR: frozenset(Perm),
     Role.SUPERVISOR: _EVERY_STAFF_MEMBER
+    | _CASE_WORKER
     | {Perm.TEAM_MANAGE, Perm.PRESENCE_MANAGE, Perm.CUSTOMER_EDIT, Perm.CUSTOMER_EXPORT},
-    Role.AGENT: _EVERY_STAFF_MEMBER | {Perm.CUSTOMER_EDIT},
-    Role.FIELD_WORKER: _EVERY_STAFF_MEMBER,
+    Role.AGENT: _EVERY_STAFF_MEMBER | _CASE_WORKER | {Perm.CUSTOMER_EDIT},
+    # Field workers handle the requests they are sent out on (a municipality's caretakers).
+    Role.FIELD_WORKER: _EVERY_STAFF_MEMBER | _CASE_WORKER,
     Role.MARKETER: _EVERY_STAFF_MEMBER | {Perm.CUSTOMER_EXPORT},
-    Role.ANALYST: _EVERY_STAFF_MEMBER,
+    Role.ANALYST: _EVERY_STAFF_MEMBER | {Perm.CASE_VIEW},
 }
 
 

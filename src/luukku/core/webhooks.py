@@ -36,6 +36,8 @@ EVENTS = [
     "organization.created",
     "organization.updated",
     "import.completed",
+    "case.created",
+    "case.updated",
 ]
 
 

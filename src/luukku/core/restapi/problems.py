@@ -27,7 +27,9 @@ def problem(
     title: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    """An RFC 9457 problem; `extensions` are further members of the object."""
     import json
 
     body: dict[str, Any] = {
@@ -39,6 +41,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    body.update(extensions or {})
     response = HttpResponse(json.dumps(body), status=status, content_type=CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value

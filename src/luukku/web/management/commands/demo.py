@@ -6,6 +6,7 @@ from luukku.core.actions.audit import audit_channel
 from luukku.core.demo import DEMO_PASSWORD, USERS, load_demo
 from luukku.core.models import Organization, OrgUnit
 from luukku.customers.demo import load_customer_demo
+from luukku.desk.demo import load_desk_demo
 
 
 class Command(BaseCommand):
@@ -32,9 +33,12 @@ class Command(BaseCommand):
             organization = load_demo(password=password)
             units = {u.slug: u for u in OrgUnit.objects.filter(organization=organization)}
             made = load_customer_demo(units, persons=persons)
+            cases = load_desk_demo(units)
         self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {organization.name}"))
         if made:
             self.stdout.write(f"Created {made} demo customers with two years of history.")
+        if cases:
+            self.stdout.write(f"Created {cases} demo cases in the queues.")
         self.stdout.write(f"Demo logins (password: {password}):")
         for user in USERS:
             roles = ", ".join(f"{role} in {unit}" for role, unit in user.roles)

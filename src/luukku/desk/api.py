@@ -1,0 +1,330 @@
+"""The desk API: queues, cases, and messages on a case."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Literal
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, NinjaAPI, Query, Router, Schema
+
+from luukku.core.access import Perm
+from luukku.core.actions.audit import audit_channel
+from luukku.core.api import actor_of
+from luukku.core.models import User
+from luukku.core.restapi.pagination import page_of
+from luukku.core.restapi.problems import problem
+from luukku.core.restapi.schema import StrictSchema
+from luukku.customers import access as customer_access
+from luukku.desk import access, services
+from luukku.desk.models import (
+    DONE,
+    Case,
+    CaseChannel,
+    Category,
+    HistoryEntry,
+    Message,
+    Priority,
+    StatusCategory,
+)
+
+router = Router(tags=["desk"])
+
+
+class QueueOut(Schema):
+    slug: str
+    name: str
+    org_unit: str
+    counts: dict[str, int] = Field(description="Cases per status category, done ones left out.")
+
+
+class MessageOut(Schema):
+    id: int
+    direction: str
+    channel: str
+    author: str | None
+    sender: str
+    subject: str
+    text: str
+    delivery: str
+    created_at: datetime.datetime
+
+
+class CaseOut(Schema):
+    number: int
+    subject: str
+    status: str
+    status_shown: str
+    priority: str
+    queue: str
+    category_id: int | None
+    assignee: str | None
+    working_on_it: str | None = Field(description="Who has the case open right now.")
+    person_id: int | None
+    organization_id: int | None
+    channel: str
+    version: int = Field(description="Send it back with a change; a stale one is refused.")
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class CaseDetail(CaseOut):
+    messages: list[MessageOut]
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class CaseFilters(Schema):
+    limit: int = Field(50, ge=1, le=500)
+    cursor: str | None = None
+    queue: str | None = Field(None, description="A queue's short name.")
+    status: list[StatusCategory] | None = Field(None, description="Status categories.")
+    open: bool | None = Field(None, description="Only cases not resolved or closed.")
+    assignee: str | None = Field(None, description='A username, or "me".')
+    delegated_by_me: bool = False
+    person_id: int | None = None
+
+
+class CaseIn(StrictSchema):
+    queue: str
+    subject: str = Field(max_length=300)
+    text: str = Field("", description="The first message, as the customer wrote it.")
+    person_id: int | None = None
+    organization_id: int | None = None
+    priority: Priority = Priority.NORMAL
+    category_id: int | None = None
+    channel: CaseChannel = CaseChannel.API
+
+
+class CasePatch(StrictSchema):
+    version: int
+    status: StatusCategory | None = None
+    priority: Priority | None = None
+    category_id: int | None = None
+    assignee: str | None = Field(None, description='A username, or "" for the queue.')
+    resolution_note: str = ""
+    suggest_faq: bool = False
+
+
+class MessageIn(StrictSchema):
+    kind: Literal["reply", "note"]
+    text: str = Field(min_length=1)
+    version: int
+
+
+def _name(user: User | None) -> str | None:
+    return user.get_username() if user else None
+
+
+def case_out(case: Case) -> dict[str, Any]:
+    holder = services.lock_holder(case)
+    return {
+        "number": case.number,
+        "subject": case.subject,
+        "status": case.status,
+        "status_shown": case.custom_status.name
+        if case.custom_status
+        else case.get_status_display(),
+        "priority": case.priority,
+        "queue": case.queue.slug,
+        "category_id": case.category_id,
+        "assignee": _name(case.assignee),
+        "working_on_it": _name(holder),
+        "person_id": case.person_id,
+        "organization_id": case.organization_id,
+        "channel": case.channel,
+        "version": case.version,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+    }
+
+
+def message_out(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "direction": message.direction,
+        "channel": message.channel,
+        "author": _name(message.author),
+        "sender": message.sender,
+        "subject": message.subject,
+        "text": message.body_text,
+        "delivery": message.delivery,
+        "created_at": message.created_at,
+    }
+
+
+def _cases(actor: User) -> Any:
+    return access.cases_visible_to(actor).select_related(
+        "queue", "assignee", "locked_by", "custom_status"
+    )
+
+
+@router.get("/queues", response=list[QueueOut])
+def list_queues(request: HttpRequest) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    visible = access.cases_visible_to(actor).exclude(status__in=DONE)
+    counts: dict[int, dict[str, int]] = {}
+    for row in visible.values("queue_id", "status").annotate(n=Count("id")):
+        counts.setdefault(row["queue_id"], {})[row["status"]] = row["n"]
+    return [
+        {
+            "slug": q.slug,
+            "name": q.name,
+            "org_unit": q.org_unit.slug,
+            "counts": counts.get(q.pk, {}),
+        }
+        for q in access.queues_visible_to(actor).filter(is_active=True).select_related("org_unit")
+    ]
+
+
+@router.get("/cases", response=CasePage)
+def list_cases(request: HttpRequest, params: Query[CaseFilters]) -> dict[str, Any]:
+    actor = actor_of(request)
+    rows = _cases(actor)
+    if params.queue:
+        rows = rows.filter(queue__slug=params.queue)
+    if params.status:
+        rows = rows.filter(status__in=params.status)
+    if params.open:
+        rows = rows.exclude(status__in=DONE)
+    if params.assignee:
+        rows = rows.filter(
+            assignee=actor if params.assignee == "me" else Q(assignee__username=params.assignee)
+        )
+    if params.delegated_by_me:
+        rows = rows.filter(delegated_by=actor).exclude(status__in=DONE)
+    if params.person_id:
+        rows = rows.filter(person_id=params.person_id)
+    page, next_cursor = page_of(rows, cursor=params.cursor, limit=params.limit)
+    return {"items": [case_out(c) for c in page], "next_cursor": next_cursor}
+
+
+def _detail(case: Case) -> dict[str, Any]:
+    case = Case.objects.select_related("queue", "assignee", "locked_by", "custom_status").get(
+        pk=case.pk
+    )
+    messages = case.messages.select_related("author")
+    return {**case_out(case), "messages": [message_out(m) for m in messages]}
+
+
+@router.get("/cases/{number}", response=CaseDetail)
+def get_case(request: HttpRequest, number: int) -> dict[str, Any]:
+    return _detail(access.case_for_actor(actor_of(request), number))
+
+
+@router.post("/cases", response={201: CaseDetail})
+def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, dict[str, Any]]:
+    actor = actor_of(request)
+    queue = access.queue_for_actor(actor, payload.queue)
+    person = (
+        customer_access.person_for_actor(actor, payload.person_id) if payload.person_id else None
+    )
+    organization = (
+        customer_access.organization_for_actor(actor, payload.organization_id)
+        if payload.organization_id
+        else None
+    )
+    category = (
+        Category.objects.filter(pk=payload.category_id, org_unit=queue.org_unit).first()
+        if payload.category_id
+        else None
+    )
+    if payload.category_id and category is None:
+        raise services.CaseError("No such category in this queue's unit.")
+    with audit_channel("api"):
+        case = services.open_case(
+            queue=queue,
+            subject=payload.subject,
+            by=actor,
+            channel=payload.channel,
+            person=person,
+            organization=organization,
+            priority=payload.priority,
+            category=category,
+            first=services.NewMessage(text=payload.text) if payload.text else None,
+        )
+    return 201, _detail(case)
+
+
+@router.patch("/cases/{number}", response=CaseOut)
+def change_case(request: HttpRequest, number: int, payload: CasePatch) -> dict[str, Any]:
+    actor = actor_of(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    version = payload.version
+    with audit_channel("api"):
+        if payload.category_id is not None or payload.priority is not None:
+            case = services.classify_case(
+                case,
+                by=actor,
+                version=version,
+                priority=payload.priority,
+                category_id=payload.category_id,
+            )
+            version = case.version
+        if payload.assignee is not None:
+            to = (
+                User.objects.filter(username=payload.assignee, is_active=True).first()
+                if payload.assignee
+                else None
+            )
+            if payload.assignee and to is None:
+                raise services.CaseError(f"No such user: {payload.assignee}")
+            case = services.assign_case(case, to=to, by=actor, version=version)
+            version = case.version
+        if payload.status is not None:
+            case = services.change_status(
+                case,
+                to=payload.status,
+                by=actor,
+                version=version,
+                resolution_note=payload.resolution_note,
+                suggest_faq=payload.suggest_faq,
+            )
+    return case_out(_cases(actor).get(pk=case.pk))
+
+
+@router.post("/cases/{number}/messages", response={201: MessageOut})
+def post_message(
+    request: HttpRequest, number: int, payload: MessageIn
+) -> tuple[int, dict[str, Any]]:
+    actor = actor_of(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    with audit_channel("api"):
+        if payload.kind == "reply":
+            message = services.reply(case, by=actor, text=payload.text, version=payload.version)
+        else:
+            message = services.add_note(case, by=actor, text=payload.text, version=payload.version)
+    return 201, message_out(message)
+
+
+def _activity(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
+    return [
+        {"at": e.at.isoformat(), "by": _name(e.actor), "change": e.kind, **e.details}
+        for e in entries
+    ]
+
+
+def install_errors(api: NinjaAPI) -> None:
+    """Problem details for refused case changes: 409 for a stale version (with the current
+    version and what happened since) or someone else's lock, 422 for the rest."""
+
+    @api.exception_handler(services.StaleCase)
+    def stale(request: HttpRequest, exc: services.StaleCase) -> HttpResponse:
+        return problem(
+            request,
+            409,
+            str(exc),
+            extensions={"current_version": exc.case.version, "activity": _activity(exc.activity)},
+        )
+
+    @api.exception_handler(services.CaseLocked)
+    def locked(request: HttpRequest, exc: services.CaseLocked) -> HttpResponse:
+        return problem(request, 409, str(exc))
+
+    @api.exception_handler(services.CaseError)
+    def refused(request: HttpRequest, exc: services.CaseError) -> HttpResponse:
+        return problem(request, 422, str(exc))

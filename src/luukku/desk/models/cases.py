@@ -1,0 +1,183 @@
+"""Cases: one customer request, worked in a queue by one agent at a time."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from luukku.core.models import OrgUnit
+from luukku.customers.models import Organization, Person, Sensitivity
+from luukku.desk.models.queues import CaseStatus, Category, Queue, StatusCategory
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class CaseChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    CHAT = "chat", _("Chat")
+    SOCIAL = "social", _("Social media")
+    PHONE = "phone", _("Phone")
+    WEBFORM = "webform", _("Web form")
+    API = "api", _("Integration")
+    STAFF = "staff", _("Created by staff")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    """A request from a customer. `version` grows with every change: a change made
+    against an older version is refused (desk/services.py), so no update is lost."""
+
+    number = models.BigIntegerField(_("number"), unique=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=24, choices=StatusCategory.choices, default=StatusCategory.NEW
+    )
+    custom_status = models.ForeignKey(
+        CaseStatus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("status shown"),
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("category"),
+    )
+    queue = models.ForeignKey(
+        Queue, on_delete=models.PROTECT, related_name="cases", verbose_name=_("queue")
+    )
+    # The queue's unit when the case was filed or moved; decides who may see it.
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("org unit")
+    )
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    # Who handed the case on to someone else: it stays in their "delegated by me" list.
+    delegated_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="delegated_cases"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="cases", verbose_name=_("tags"))
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=CaseChannel.choices, default=CaseChannel.STAFF
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("person"),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("organization"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent case"),
+    )
+    linked = models.ManyToManyField("self", blank=True, verbose_name=_("linked cases"))
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        verbose_name=_("merged into"),
+    )
+    # One agent at a time: a soft lock that lapses unless its holder's page renews it.
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    locked_until = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    suggest_faq = models.BooleanField(_("suggest as FAQ"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["queue", "status", "-updated_at"], name="case_queue_status"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_status"),
+            models.Index(fields=["person", "-created_at"], name="case_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+
+
+class HistoryEntry(models.Model):
+    """What happened to a case, in order: created, assigned, status changed, replied, ..."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case history entry")
+        verbose_name_plural = _("case history")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"

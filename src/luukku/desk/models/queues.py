@@ -1,0 +1,95 @@
+"""Where cases wait: queues, the category tree and the statuses an organization uses."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from luukku.core.models import OrgUnit
+from luukku.customers.models import Sensitivity
+
+
+class Queue(models.Model):
+    """A shared work list. Every staff member who may see cases in its org unit sees it."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("short name"), unique=True)
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("org unit")
+    )
+    sensitivity = models.CharField(
+        _("sensitivity"),
+        max_length=16,
+        choices=Sensitivity.choices,
+        default=Sensitivity.NORMAL,
+        help_text=_("Cases in a restricted queue are shown only to the staff of its unit."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """What a case is about, in a tree per org unit (e.g. Housing, Repairs, Water)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("org unit")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "parent", "name"], name="category_unique_name_per_parent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatusCategory(models.TextChoices):
+    """The fixed states every status maps to; clocks, lists and reports use these."""
+
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING_CUSTOMER = "pending_customer", _("Pending customer")
+    PENDING_THIRD_PARTY = "pending_third_party", _("Pending third party")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+
+
+class CaseStatus(models.Model):
+    """A status an administrator adds (e.g. "Waiting for spare part"), mapped to a category."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    category = models.CharField(_("category"), max_length=24, choices=StatusCategory.choices)
+
+    class Meta:
+        verbose_name = _("case status")
+        verbose_name_plural = _("case statuses")
+        ordering = ["category", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,362 @@
+"""Working cases: open, answer, note, assign, change status, and one agent at a time.
+
+Every change is made against the version of the case the actor saw: if something
+changed since, the change is refused with what happened in between (`StaleCase`),
+so nothing is lost and nobody answers blind. Every change bumps the version, is
+written to the case history, to the customer's timeline, and to webhooks.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from luukku.core import webhooks
+from luukku.core.models import User
+from luukku.customers.actions.timeline import append_event
+from luukku.customers.models import Organization, Person, Sensitivity
+from luukku.desk.access import may_work
+from luukku.desk.models import (
+    DONE,
+    Case,
+    CaseChannel,
+    CaseStatus,
+    Category,
+    Delivery,
+    Direction,
+    HistoryEntry,
+    Message,
+    Priority,
+    Queue,
+    StatusCategory,
+)
+from luukku.desk.numbering import next_case_number
+
+LOCK_FOR = datetime.timedelta(seconds=90)
+
+
+class CaseError(ValueError):
+    """A change that cannot be made, with a message for the person who tried."""
+
+
+class StaleCase(CaseError):
+    """The case changed after the actor loaded it; `activity` is what happened since."""
+
+    def __init__(self, case: Case, activity: list[HistoryEntry]) -> None:
+        super().__init__(
+            _("The case changed while you were working on it. Read the new activity and try again.")
+        )
+        self.case = case
+        self.activity = activity
+
+
+class CaseLocked(CaseError):
+    """Someone else is working on the case."""
+
+    def __init__(self, case: Case) -> None:
+        holder = case.locked_by.get_full_name() or case.locked_by.get_username()  # type: ignore[union-attr]
+        super().__init__(
+            _("%(name)s is working on this case. Take it over to answer.") % {"name": holder}
+        )
+        self.case = case
+
+
+@dataclass
+class NewMessage:
+    """A message as a channel or a form hands it over."""
+
+    text: str
+    html: str = ""
+    sender: str = ""
+    recipients: list[str] = field(default_factory=list)
+    subject: str = ""
+    external_id: str = ""
+    thread_refs: list[str] = field(default_factory=list)
+    threading_reason: str = ""
+
+
+def lock_holder(case: Case, *, now: datetime.datetime | None = None) -> User | None:
+    """Who is working on the case now; a lock whose page stopped renewing it has lapsed."""
+    now = now or timezone.now()
+    if case.locked_by_id and case.locked_until and case.locked_until > now:
+        return case.locked_by
+    return None
+
+
+def _fresh(case: Case, by: User | None, version: int | None, *, needs_lock: bool) -> Case:
+    """The case row, locked for this transaction, after checking the version the actor saw
+    and that nobody else is working on it."""
+    current = (
+        Case.objects.select_for_update(of=("self",)).select_related("locked_by").get(pk=case.pk)
+    )
+    if version is not None and current.version != version:
+        activity = list(
+            HistoryEntry.objects.filter(case=current, details__version__gt=version)
+            .select_related("actor")
+            .order_by("at", "id")
+        )
+        raise StaleCase(current, activity)
+    holder = lock_holder(current)
+    if needs_lock and by is not None and holder is not None and holder.pk != by.pk:
+        raise CaseLocked(current)
+    return current
+
+
+def _changed(
+    case: Case,
+    by: User | None,
+    kind: str,
+    details: dict[str, Any],
+    *,
+    fields: list[str],
+    timeline: dict[str, Any] | None = None,
+) -> HistoryEntry:
+    """Save a change: a new version, a history entry, the customer's timeline, webhooks."""
+    case.version += 1
+    case.save(update_fields=[*fields, "version", "updated_at"])
+    entry = HistoryEntry.objects.create(
+        case=case, actor=by, kind=kind, details={**details, "version": case.version}
+    )
+    if case.person_id is not None:
+        append_event(
+            case.person,  # type: ignore[arg-type]
+            type=f"desk.{kind}",
+            source="desk",
+            org_unit=case.org_unit,
+            sensitivity=case.sensitivity,
+            payload={"case": case.number, "subject": case.subject, **(timeline or {})},
+        )
+    webhooks.emit(
+        "case.created" if kind == "case_created" else "case.updated",
+        {"case": case.number, "change": kind, "version": case.version},
+        org_unit=case.org_unit,
+        restricted=case.sensitivity == Sensitivity.RESTRICTED,
+    )
+    return entry
+
+
+def _message(case: Case, direction: str, by: User | None, new: NewMessage) -> Message:
+    return Message.objects.create(
+        case=case,
+        direction=direction,
+        channel=case.channel if direction != Direction.NOTE else CaseChannel.STAFF,
+        author=by,
+        sender=new.sender,
+        recipients=new.recipients,
+        subject=new.subject or case.subject,
+        body_text=new.text,
+        body_html=new.html,
+        delivery=Delivery.QUEUED if direction == Direction.OUTBOUND else Delivery.NONE,
+        external_id=new.external_id,
+        thread_refs=new.thread_refs,
+        threading_reason=new.threading_reason,
+    )
+
+
+def require_worker(user: User, case: Case) -> None:
+    if not may_work(user, case):
+        raise CaseError(_("%(name)s may not work cases in this queue.") % {"name": user})
+
+
+@transaction.atomic
+def open_case(
+    *,
+    queue: Queue,
+    subject: str,
+    by: User | None,
+    channel: str = CaseChannel.STAFF,
+    person: Person | None = None,
+    organization: Organization | None = None,
+    priority: str = Priority.NORMAL,
+    category: Category | None = None,
+    first: NewMessage | None = None,
+    first_direction: str = Direction.INBOUND,
+) -> Case:
+    """A new case in `queue`, with its first message (what the customer wrote, or a note)."""
+    if not subject.strip():
+        raise CaseError(_("A case needs a subject."))
+    case = Case.objects.create(
+        number=next_case_number(),
+        subject=subject.strip()[:300],
+        queue=queue,
+        org_unit=queue.org_unit,
+        sensitivity=queue.sensitivity,
+        channel=channel,
+        person=person,
+        organization=organization,
+        priority=priority,
+        category=category,
+        version=0,  # becomes 1 with the creation below
+    )
+    if first is not None:
+        _message(case, first_direction, by, first)
+    _changed(case, by, "case_created", {"queue": queue.slug, "channel": channel}, fields=[])
+    return case
+
+
+@transaction.atomic
+def reply(case: Case, *, by: User, text: str, version: int | None) -> Message:
+    """Answer the customer. The message waits in the outbox of the case's channel."""
+    if not text.strip():
+        raise CaseError(_("Write something before sending."))
+    case = _fresh(case, by, version, needs_lock=True)
+    require_worker(by, case)
+    message = _message(case, Direction.OUTBOUND, by, NewMessage(text=text))
+    fields = []
+    if case.first_response_at is None:
+        case.first_response_at = timezone.now()
+        fields.append("first_response_at")
+    if case.status == StatusCategory.NEW:
+        case.status = StatusCategory.OPEN
+        fields.append("status")
+    _changed(case, by, "replied", {"message": message.pk}, fields=fields)
+    return message
+
+
+@transaction.atomic
+def add_note(case: Case, *, by: User, text: str, version: int | None) -> Message:
+    """An internal note: never sent, never shown to the customer."""
+    if not text.strip():
+        raise CaseError(_("Write something before saving the note."))
+    case = _fresh(case, by, version, needs_lock=False)
+    require_worker(by, case)
+    message = _message(case, Direction.NOTE, by, NewMessage(text=text))
+    _changed(case, by, "note_added", {"message": message.pk}, fields=[])
+    return message
+
+
+@transaction.atomic
+def receive(case: Case, new: NewMessage) -> Message:
+    """A customer's message on an existing case (from a channel): it reopens a done case."""
+    case = _fresh(case, None, None, needs_lock=False)
+    message = _message(case, Direction.INBOUND, None, new)
+    fields = []
+    if case.status in (*DONE, StatusCategory.PENDING_CUSTOMER):
+        case.status = StatusCategory.OPEN
+        case.custom_status = None
+        fields += ["status", "custom_status"]
+    _changed(case, None, "customer_wrote", {"message": message.pk}, fields=fields)
+    return message
+
+
+@transaction.atomic
+def change_status(
+    case: Case,
+    *,
+    to: str | CaseStatus,
+    by: User,
+    version: int | None,
+    resolution_note: str = "",
+    suggest_faq: bool = False,
+) -> Case:
+    """Move the case to a status category, or to an administrator's status of one.
+    Resolving needs a category; the note and the FAQ flag are kept for the knowledge base."""
+    custom = to if isinstance(to, CaseStatus) else None
+    category = custom.category if custom else str(to)
+    if category not in StatusCategory.values:
+        raise CaseError(_("Unknown status: %(status)s") % {"status": category})
+    case = _fresh(case, by, version, needs_lock=True)
+    require_worker(by, case)
+    if category == StatusCategory.RESOLVED and case.category_id is None:
+        raise CaseError(_("Choose a category before resolving the case."))
+    before = case.status
+    case.status, case.custom_status = category, custom
+    fields = ["status", "custom_status"]
+    if category == StatusCategory.RESOLVED:
+        case.resolved_at = timezone.now()
+        case.resolution_note, case.suggest_faq = resolution_note.strip(), suggest_faq
+        fields += ["resolved_at", "resolution_note", "suggest_faq"]
+    _changed(
+        case,
+        by,
+        "status_changed",
+        {"from": before, "to": category, "status": custom.name if custom else ""},
+        fields=fields,
+        timeline={"status": category},
+    )
+    return case
+
+
+@transaction.atomic
+def classify_case(
+    case: Case,
+    *,
+    by: User,
+    version: int | None,
+    priority: str | None = None,
+    category_id: int | None = None,
+) -> Case:
+    """Change the priority or the category (one of the case's unit's categories)."""
+    case = _fresh(case, by, version, needs_lock=False)
+    require_worker(by, case)
+    changes: dict[str, Any] = {}
+    if priority is not None and priority != case.priority:
+        if priority not in Priority.values:
+            raise CaseError(_("Unknown priority: %(priority)s") % {"priority": priority})
+        changes["priority"] = [case.priority, priority]
+        case.priority = priority
+    if category_id is not None and category_id != case.category_id:
+        category = Category.objects.filter(pk=category_id, org_unit=case.org_unit).first()
+        if category is None:
+            raise CaseError(_("No such category in this case's unit."))
+        changes["category"] = [case.category.name if case.category else "", category.name]
+        case.category = category
+    if changes:
+        _changed(case, by, "classified", changes, fields=["priority", "category"])
+    return case
+
+
+@transaction.atomic
+def assign_case(case: Case, *, to: User | None, by: User, version: int | None) -> Case:
+    """Hand the case to `to` (None: back to the queue). Whoever hands on a case they held
+    keeps it in their "delegated by me" list until it is resolved."""
+    case = _fresh(case, by, version, needs_lock=False)
+    require_worker(by, case)
+    if to is not None:
+        require_worker(to, case)
+    before = case.assignee
+    case.assignee = to
+    if before is not None and to is not None and before.pk != to.pk and before.pk == by.pk:
+        case.delegated_by.add(by)
+    _changed(
+        case,
+        by,
+        "assigned",
+        {"from": before.get_username() if before else "", "to": to.get_username() if to else ""},
+        fields=["assignee"],
+    )
+    return case
+
+
+@transaction.atomic
+def claim_case(case: Case, *, by: User, take_over: bool = False) -> Case:
+    """Start (or keep) working on the case: a soft lock the page renews while it is open.
+    Someone else's live lock is only broken by taking over, which the history records."""
+    current = (
+        Case.objects.select_for_update(of=("self",)).select_related("locked_by").get(pk=case.pk)
+    )
+    require_worker(by, current)
+    holder = lock_holder(current)
+    if holder is not None and holder.pk != by.pk:
+        if not take_over:
+            raise CaseLocked(current)
+        HistoryEntry.objects.create(
+            case=current,
+            actor=by,
+            kind="taken_over",
+            details={"from": holder.get_username(), "version": current.version},
+        )
+    current.locked_by = by
+    current.locked_until = timezone.now() + LOCK_FOR
+    current.save(update_fields=["locked_by", "locked_until"])
+    return current
+
+
+@transaction.atomic
+def release_case(case: Case, *, by: User) -> None:
+    Case.objects.filter(pk=case.pk, locked_by=by).update(locked_by=None, locked_until=None)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from luukku.core.models import Role, User
+from luukku.customers.actions.parties import create_party
+from luukku.customers.models import Person
+from luukku.desk.models import Category, Queue
+from tests.conftest import Tree
+from tests.factories import user_with
+
+
+@dataclass
+class Desk:
+    tree: Tree
+    housing: Queue
+    health: Queue  # restricted: the health service's
+    repairs: Category
+    kari: User  # housing agent
+    ola: User  # housing agent
+    nurse: User  # health agent
+    analyst: User  # sees housing cases, may not work them
+    customer: Person
+
+
+@pytest.fixture
+def desk(tree: Tree) -> Desk:
+    housing = Queue.objects.create(name="Housing", slug="housing", org_unit=tree.housing)
+    health = Queue.objects.create(
+        name="Health", slug="health", org_unit=tree.health, sensitivity="restricted"
+    )
+    return Desk(
+        tree=tree,
+        housing=housing,
+        health=health,
+        repairs=Category.objects.create(name="Repairs", org_unit=tree.housing),
+        kari=user_with(Role.AGENT, tree.housing, username="kari", first_name="Kari"),
+        ola=user_with(Role.AGENT, tree.housing, username="ola"),
+        nurse=user_with(Role.AGENT, tree.health, username="nurse"),
+        analyst=user_with(Role.ANALYST, tree.housing, username="analyst"),
+        customer=create_party(
+            Person, values={"first_name": "Aino", "last_name": "Virtanen"}, by=None
+        ).party,
+    )
