@@ -39,8 +39,8 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("author"),
     )
-    sender = models.CharField(_("from"), max_length=320, blank=True)
-    recipients = models.JSONField(_("to"), default=list, blank=True)
+    sender = models.CharField(_("sender"), max_length=320, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body_text = models.TextField(_("text"), blank=True)
     # Sanitized when stored; shown as is.
