@@ -7,3 +7,9 @@ class DeskConfig(AppConfig):
     label = "desk"
     verbose_name = _("Service desk")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from luukku.channels import handlers
+        from luukku.desk.inbound import route_email
+
+        handlers.register("email", route_email)

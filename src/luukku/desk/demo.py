@@ -1,4 +1,5 @@
-"""Demo queues, categories and a few weeks of cases for `luukku demo`."""
+"""Demo queues with their mailboxes (`<unit>@demo.luukku.test`), categories and cases for
+`luukku demo`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import random
 
 from django.db import transaction
 
+from luukku.channels.models import Mailbox
 from luukku.core.models import OrgUnit, User
 from luukku.customers.models import Person, Sensitivity
 from luukku.desk import services
@@ -66,6 +68,12 @@ def load_desk_demo(units: dict[str, OrgUnit], *, seed: int = 11) -> int:
             },
         )
         queues[slug] = queue
+        if queue.mailbox is None:
+            queue.mailbox, _new = Mailbox.objects.get_or_create(
+                address=f"{slug}@demo.luukku.test",
+                defaults={"name": f"Nordby {name}", "org_unit": units[slug]},
+            )
+            queue.save(update_fields=["mailbox"])
         categories[slug] = [
             Category.objects.get_or_create(name=c, org_unit=units[slug], parent=None)[0]
             for c in category_names

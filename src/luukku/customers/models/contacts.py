@@ -48,6 +48,8 @@ class EmailAddress(ContactPoint):
     # Normalized: the domain lowercased (email-validator); compared case-insensitively.
     address = models.CharField(_("email address"), max_length=254)
     address_lower = models.CharField(max_length=254, db_index=True, editable=False)
+    # Set when mail to the address came back for good (a delivery status notification).
+    bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
 
     class Meta(ContactPoint.Meta):
         verbose_name = _("email address")

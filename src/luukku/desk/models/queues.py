@@ -26,6 +26,15 @@ class Queue(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Mail to this mailbox opens cases here (routing rules may send them elsewhere).
+    mailbox = models.OneToOneField(
+        "channels.Mailbox",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="queue",
+        verbose_name=_("mailbox"),
+    )
 
     class Meta:
         verbose_name = _("queue")

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         children: list[subprocess.Popen[bytes]] = []
         if not no_worker:
             children.append(subprocess.Popen([sys.executable, "-m", "luukku", "worker"]))
+            # Mail for the mailboxes (LUUKKU_INBOUND_SMTP_PORT, default 2525).
+            children.append(subprocess.Popen([sys.executable, "-m", "luukku", "receive_mail"]))
         shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"Luukku is at http://{shown_host}:{port}/"))
         self.stdout.write("Press Ctrl-C to stop.")

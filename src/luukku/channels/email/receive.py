@@ -1,0 +1,69 @@
+"""Accepting an email for a mailbox: keep it, then hand it on, losing nothing.
+
+The raw message is stored first, in its own transaction, so that whatever happens
+next (a parser bug, a database error) it can be seen and retried from the failed
+list. A Message-ID already received by the mailbox is acknowledged and dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from luukku.channels import handlers
+from luukku.channels.email.parse import parse_email
+from luukku.channels.models import InboundReceipt, Mailbox
+
+logger = logging.getLogger("luukku.channels.email")
+
+MAX_BYTES = 25 * 1024 * 1024
+
+
+def _message_id(raw: bytes) -> str:
+    """The Message-ID header, read without parsing the whole message."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    for line in head.replace(b"\r\n", b"\n").split(b"\n"):
+        if line[:11].lower() == b"message-id:":
+            return line[11:].strip().decode("ascii", "replace")[:998]
+    return ""
+
+
+def store(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
+    """Keep the message; None when this mailbox already received it."""
+    external_id = _message_id(raw)
+    try:
+        with transaction.atomic():
+            return InboundReceipt.objects.create(
+                channel="email", mailbox=mailbox, external_id=external_id, raw=raw
+            )
+    except IntegrityError:
+        logger.info("duplicate delivery of %s to %s ignored", external_id, mailbox.address)
+        return None
+
+
+def handle(receipt: InboundReceipt) -> InboundReceipt:
+    """Parse the stored message and hand it to the desk; a failure is recorded, not raised."""
+    receipt.attempts += 1
+    try:
+        with transaction.atomic():
+            assert receipt.mailbox is not None
+            message = parse_email(bytes(receipt.raw))
+            receipt.outcome = handlers.handler_for("email")(message, receipt.mailbox)[:300]
+            receipt.status = InboundReceipt.Status.HANDLED
+            receipt.error = ""
+            receipt.handled_at = timezone.now()
+            receipt.save()
+    except Exception as exc:  # anything at all: the message waits in the failed list
+        logger.exception("inbound message %s failed", receipt.pk)
+        receipt.status = InboundReceipt.Status.FAILED
+        receipt.error = f"{type(exc).__name__}: {exc}"[:2000]
+        receipt.save(update_fields=["status", "error", "attempts"])
+    return receipt
+
+
+def accept(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
+    """Store and handle one delivered message. None for a duplicate delivery."""
+    receipt = store(mailbox, raw)
+    return handle(receipt) if receipt is not None else None

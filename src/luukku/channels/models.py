@@ -1,0 +1,70 @@
+"""What the channel layer keeps: mailboxes and every message that arrived, as received."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from luukku.core.models import OrgUnit
+
+
+class Mailbox(models.Model):
+    """An email address customers write to, owned by an org unit."""
+
+    address = models.EmailField(_("address"), unique=True)
+    name = models.CharField(
+        _("sender name"), max_length=100, help_text=_("Shown as the sender of replies.")
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("org unit")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+
+class InboundReceipt(models.Model):
+    """A message as it arrived, kept before anything else happens to it: the same message
+    delivered twice is recognized here, and one that could not be handled waits here,
+    with its error, for an administrator to retry."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        HANDLED = "handled", _("Handled")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    channel = models.CharField(max_length=16)
+    mailbox = models.ForeignKey(
+        Mailbox, on_delete=models.PROTECT, null=True, blank=True, related_name="receipts"
+    )
+    external_id = models.CharField(max_length=998, blank=True)
+    raw = models.BinaryField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    outcome = models.CharField(max_length=300, blank=True)  # e.g. "case 1042: new case"
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        constraints = [
+            # The same Message-ID delivered to the same mailbox again creates nothing.
+            models.UniqueConstraint(
+                fields=["mailbox", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="receipt_once_per_mailbox",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="receipt_status")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.external_id or self.pk}"

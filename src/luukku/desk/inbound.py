@@ -1,0 +1,172 @@
+"""Mail that arrived, threaded into the right case, explainably.
+
+In order:
+1. our own token in In-Reply-To or References (the Message-ID of a reply we sent);
+2. another In-Reply-To or References id that matches a stored message;
+3. the case number in the subject ("[#1234]"), believed only when the sender is the
+   case's customer or wrote on it before: anyone else gets a new case linked to it,
+   so nobody can put mail into someone else's case.
+Each message records why it went where it went. A reply to a case resolved or
+closed longer ago than REOPEN_WITHIN starts a new, linked case. Delivery status
+notifications mark the reply they concern and its address as bouncing; they never
+open cases.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from luukku.channels.inbound import Bounce, InboundMessage
+from luukku.channels.models import Mailbox
+from luukku.customers.actions.contacts import ContactChanges
+from luukku.customers.actions.parties import create_party
+from luukku.customers.models import EmailAddress, Person
+from luukku.desk import services
+from luukku.desk.models import Case, Delivery, Direction, HistoryEntry, Message, Queue
+
+REOPEN_WITHIN = datetime.timedelta(days=30)
+SUBJECT_TOKEN = re.compile(r"\[#(\d{1,18})\]")
+OUR_ID = re.compile(r"<luukku\.(\d+)\.")
+
+
+def our_message_id(case: Case, message: Message, domain: str) -> str:
+    """The Message-ID of a reply we send; a reply to it finds its case by step 1."""
+    return f"<luukku.{case.number}.{message.pk}@{domain}>"
+
+
+def _by_token(ids: list[str]) -> Case | None:
+    for value in ids:
+        if match := OUR_ID.match(value):
+            case = Case.objects.filter(number=int(match.group(1))).first()
+            if case is not None:
+                return case
+    return None
+
+
+def _by_reference(ids: list[str]) -> Case | None:
+    if not ids:
+        return None
+    found = (
+        Message.objects.filter(external_id__in=ids).select_related("case").order_by("-pk").first()
+    )
+    return found.case if found else None
+
+
+def _writes_on(case: Case, sender: str) -> bool:
+    """Whether `sender` is the case's customer or has written on the case before."""
+    if not sender:
+        return False
+    if (
+        case.person_id
+        and EmailAddress.objects.filter(person_id=case.person_id, address_lower=sender).exists()
+    ):
+        return True
+    return case.messages.filter(direction=Direction.INBOUND, sender__iexact=sender).exists()
+
+
+def thread(message: InboundMessage) -> tuple[Case | None, str, Case | None]:
+    """(case to add to, why, case to link a new one to)."""
+    ids = [message.in_reply_to, *message.references] if message.in_reply_to else message.references
+    if case := _by_token(ids):
+        return case, "our reply's Message-ID in In-Reply-To/References", None
+    if case := _by_reference(ids):
+        return case, "a stored Message-ID in In-Reply-To/References", None
+    if match := SUBJECT_TOKEN.search(message.subject):
+        case = Case.objects.filter(number=int(match.group(1))).first()
+        if case is not None:
+            if _writes_on(case, message.sender):
+                return case, f"case number [#{case.number}] in the subject, from its customer", None
+            return None, f"[#{case.number}] in the subject from someone else: new linked case", case
+    return None, "no thread found: new case", None
+
+
+def _customer(message: InboundMessage, mailbox: Mailbox) -> Person | None:
+    """The person who wrote: the one person with this address, or a new one."""
+    if not message.sender:
+        return None
+    matches = list(Person.objects.filter(emailaddresss__address_lower=message.sender)[:2])
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        return None  # several persons share the address: an agent decides
+    first, _space, last = message.sender_name.strip().rpartition(" ")
+    person = create_party(
+        Person,
+        values={"first_name": first, "last_name": last or message.sender.split("@")[0]},
+        contacts=ContactChanges(emails=[{"address": message.sender, "is_primary": True}]),
+        org_unit=mailbox.org_unit,
+        by=None,
+    ).party
+    assert isinstance(person, Person)
+    return person
+
+
+def _queue(mailbox: Mailbox) -> Queue:
+    queue = Queue.objects.filter(mailbox=mailbox, is_active=True).first()
+    if queue is None:
+        queue = Queue.objects.filter(org_unit=mailbox.org_unit, is_active=True).first()
+    if queue is None:
+        raise LookupError(f"no queue takes mail for {mailbox.address}")
+    return queue
+
+
+def _bounced(bounce: Bounce) -> str:
+    sent = Message.objects.filter(
+        external_id=bounce.original_message_id, direction=Direction.OUTBOUND
+    ).first()
+    if bounce.permanent:
+        EmailAddress.objects.filter(address_lower=bounce.recipient.lower()).update(
+            bounced_at=timezone.now()
+        )
+    if sent is None:
+        return f"bounce for {bounce.recipient}: no message of ours"
+    sent.delivery = Delivery.BOUNCED
+    sent.delivery_error = f"{bounce.status} {bounce.diagnostic}".strip()
+    sent.save(update_fields=["delivery", "delivery_error"])
+    HistoryEntry.objects.create(
+        case=sent.case,
+        kind="bounced",
+        details={"message": sent.pk, "recipient": bounce.recipient, "status": bounce.status},
+    )
+    return f"bounce for case {sent.case.number}"
+
+
+def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
+    """The desk's handler for inbound email (registered in desk/apps.py)."""
+    if message.bounce is not None:
+        return _bounced(message.bounce)
+    case, why, related = thread(message)
+    new = services.NewMessage(
+        text=message.text,
+        html=message.html,
+        sender=message.sender,
+        recipients=message.recipients,
+        subject=message.subject,
+        external_id=message.external_id,
+        thread_refs=message.references,
+        threading_reason=why,
+    )
+    if case is not None:
+        gone = (
+            case.is_done and (case.resolved_at or case.updated_at) < timezone.now() - REOPEN_WITHIN
+        )
+        if not gone:
+            services.receive(case, new)
+            return f"case {case.number}: {why}"
+        related = case
+        new.threading_reason = f"{why}; resolved too long ago: new linked case"
+    opened = services.open_case(
+        queue=_queue(mailbox),
+        subject=message.subject or _("(no subject)"),
+        by=None,
+        channel="email",
+        person=_customer(message, mailbox),
+        first=new,
+    )
+    if related is not None:
+        opened.linked.add(related)
+    return f"case {opened.number}: {new.threading_reason}"
