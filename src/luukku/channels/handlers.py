@@ -23,3 +23,20 @@ def handler_for(channel: str) -> InboundHandler:
         return _handlers[channel]
     except KeyError:
         raise LookupError(f"nothing handles {channel} messages") from None
+
+
+# (origin id, status, error) -> None: the origin learns how its message fared.
+DeliveryListener = Callable[[int, str, str], None]
+
+_listeners: dict[str, DeliveryListener] = {}
+
+
+def on_delivery(kind: str, listener: DeliveryListener) -> None:
+    _listeners[kind] = listener
+
+
+def tell(origin: str, status: str, error: str = "") -> None:
+    """Report a delivery to whoever queued it (`origin` is "<kind>:<id>")."""
+    kind, _sep, ident = origin.partition(":")
+    if kind in _listeners and ident.isdigit():
+        _listeners[kind](int(ident), status, error)

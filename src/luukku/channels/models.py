@@ -68,3 +68,42 @@ class InboundReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.external_id or self.pk}"
+
+
+class OutboundEmail(models.Model):
+    """One email waiting to go, being sent, sent or given up: the durable outbox.
+
+    A row is sent at most once: it is marked *sending* (committed) before the SMTP
+    conversation, so an attempt cut off mid-conversation is not repeated blindly
+    (the mail may have left) but reported for a person to decide.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="outbound")
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=998)
+    text = models.TextField()
+    message_id = models.CharField(max_length=998, unique=True)
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    references = models.JSONField(default=list, blank=True)
+    headers = models.JSONField(default=dict, blank=True)  # further headers, e.g. Auto-Submitted
+    # Who to tell how it went: "<kind>:<id>", e.g. "desk.message:42" (channels/handlers.py).
+    origin = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing email")
+        indexes = [models.Index(fields=["status", "created_at"], name="outbound_status")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.status}"

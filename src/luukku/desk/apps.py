@@ -11,5 +11,7 @@ class DeskConfig(AppConfig):
     def ready(self) -> None:
         from luukku.channels import handlers
         from luukku.desk.inbound import route_email
+        from luukku.desk.outbound import delivery_changed
 
         handlers.register("email", route_email)
+        handlers.on_delivery("desk.message", delivery_changed)

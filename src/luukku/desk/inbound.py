@@ -15,7 +15,6 @@ open cases.
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,16 +25,10 @@ from luukku.customers.actions.contacts import ContactChanges
 from luukku.customers.actions.parties import create_party
 from luukku.customers.models import EmailAddress, Person
 from luukku.desk import services
+from luukku.desk.mail_ids import OUR_ID, SUBJECT_TOKEN
 from luukku.desk.models import Case, Delivery, Direction, HistoryEntry, Message, Queue
 
 REOPEN_WITHIN = datetime.timedelta(days=30)
-SUBJECT_TOKEN = re.compile(r"\[#(\d{1,18})\]")
-OUR_ID = re.compile(r"<luukku\.(\d+)\.")
-
-
-def our_message_id(case: Case, message: Message, domain: str) -> str:
-    """The Message-ID of a reply we send; a reply to it finds its case by step 1."""
-    return f"<luukku.{case.number}.{message.pk}@{domain}>"
 
 
 def _by_token(ids: list[str]) -> Case | None:

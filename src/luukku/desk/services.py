@@ -36,6 +36,7 @@ from luukku.desk.models import (
     StatusCategory,
 )
 from luukku.desk.numbering import next_case_number
+from luukku.desk.outbound import send_reply
 
 LOCK_FOR = datetime.timedelta(seconds=90)
 
@@ -201,12 +202,13 @@ def open_case(
 
 @transaction.atomic
 def reply(case: Case, *, by: User, text: str, version: int | None) -> Message:
-    """Answer the customer. The message waits in the outbox of the case's channel."""
+    """Answer the customer: for an email case, by mail in the thread of their last one."""
     if not text.strip():
         raise CaseError(_("Write something before sending."))
     case = _fresh(case, by, version, needs_lock=True)
     require_worker(by, case)
     message = _message(case, Direction.OUTBOUND, by, NewMessage(text=text))
+    send_reply(case, message)
     fields = []
     if case.first_response_at is None:
         case.first_response_at = timezone.now()

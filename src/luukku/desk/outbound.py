@@ -1,0 +1,75 @@
+"""An agent's reply on its way to the customer, through the channel's outbox."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from luukku.channels.email.send import queue_email
+from luukku.customers.models import EmailAddress
+from luukku.desk.mail_ids import SUBJECT_TOKEN, our_message_id
+from luukku.desk.models import Case, CaseChannel, Delivery, Direction, Message
+
+MAX_REFERENCES = 20
+
+
+def _subject(case: Case) -> str:
+    subject = case.subject if case.subject.lower().startswith("re:") else f"Re: {case.subject}"
+    return subject if SUBJECT_TOKEN.search(subject) else f"{subject} [#{case.number}]"
+
+
+def _fail(message: Message, reason: str) -> None:
+    message.delivery, message.delivery_error = Delivery.FAILED, reason
+    message.save(update_fields=["delivery", "delivery_error"])
+
+
+def send_reply(case: Case, message: Message) -> None:
+    """Queue `message` as an email in the thread of the customer's last mail."""
+    if case.channel != CaseChannel.EMAIL:
+        return
+    mailbox = case.queue.mailbox
+    last = case.messages.filter(direction=Direction.INBOUND).exclude(sender="").last()
+    to = last.sender if last else ""
+    if not to and case.person_id:
+        primary = EmailAddress.objects.filter(person_id=case.person_id).first()
+        to = primary.address if primary else ""
+    if mailbox is None:
+        return _fail(message, _("The case's queue has no mailbox to send from."))
+    if not to:
+        return _fail(message, _("The customer has no email address."))
+    bounced = EmailAddress.objects.filter(
+        address_lower=to.lower(), bounced_at__isnull=False
+    ).first()
+    if bounced is not None:
+        return _fail(
+            message,
+            _("Mail to %(address)s came back on %(date)s; check the address with the customer.")
+            % {"address": to, "date": f"{bounced.bounced_at:%Y-%m-%d}"},
+        )
+    references = [*(last.thread_refs if last else []), *([last.external_id] if last else [])]
+    message.external_id = our_message_id(case, message, mailbox.address.split("@")[-1])
+    message.sender, message.recipients = mailbox.address, [to]
+    message.subject = _subject(case)
+    message.save(update_fields=["external_id", "sender", "recipients", "subject"])
+    queue_email(
+        mailbox=mailbox,
+        to=[to],
+        subject=message.subject,
+        text=message.body_text,
+        message_id=message.external_id,
+        in_reply_to=last.external_id if last else "",
+        references=[r for r in references if r][-MAX_REFERENCES:],
+        origin=f"desk.message:{message.pk}",
+    )
+
+
+def delivery_changed(message_id: int, status: str, error: str) -> None:
+    """The outbox's report on a reply (registered in desk/apps.py)."""
+    delivery = {"sent": Delivery.SENT, "failed": Delivery.FAILED}.get(status)
+    if delivery is None:
+        return
+    Message.objects.filter(pk=message_id).update(
+        delivery=delivery,
+        delivery_error=error,
+        sent_at=timezone.now() if delivery == Delivery.SENT else None,
+    )
