@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("luukku.customers.urls")),
+    path("desk/", include("luukku.desk.urls")),
     path("", include("luukku.web.urls")),
 ]

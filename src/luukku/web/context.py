@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     can_see_customers = access.can(user, Perm.CUSTOMER_VIEW)
     items = [(reverse("web:home"), _("Home"))]
+    if access.can(user, Perm.CASE_VIEW):
+        items.append((reverse("desk:overview"), _("Cases")))
     if can_see_customers:
         items.append((reverse("customers:persons"), _("Customers")))
     items += [

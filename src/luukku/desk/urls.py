@@ -1,0 +1,15 @@
+from django.urls import path
+
+from luukku.desk import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("queues/<slug:slug>/", views.queue_cases, name="queue"),
+    path("cases/<int:number>/", views.case_view, name="case"),
+    path("cases/<int:number>/heartbeat/", views.case_heartbeat, name="case_heartbeat"),
+    path("cases/<int:number>/take-over/", views.case_take_over, name="case_take_over"),
+    path("cases/<int:number>/messages/", views.case_message, name="case_message"),
+    path("cases/<int:number>/update/", views.case_update, name="case_update"),
+]

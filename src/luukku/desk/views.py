@@ -1,0 +1,227 @@
+"""The agent's pages: the queues, a queue's cases (refreshed while open), and a case with
+its conversation, composer and the customer beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from luukku.core.access import Perm, require
+from luukku.core.models import User
+from luukku.core.paging import list_page
+from luukku.customers import access as customer_access
+from luukku.desk import access, services
+from luukku.desk.models import DONE, Case, Category, Priority, StatusCategory
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _rows(cases: Any) -> Any:
+    return cases.select_related("queue", "assignee", "locked_by", "person", "custom_status")
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Perm.CASE_VIEW)
+    visible = access.cases_visible_to(actor).exclude(status__in=DONE)
+    counts = {
+        row["queue_id"]: row["n"] for row in visible.values("queue_id").annotate(n=Count("id"))
+    }
+    queues = [
+        {"queue": q, "open": counts.get(q.pk, 0)}
+        for q in access.queues_visible_to(actor).filter(is_active=True)
+    ]
+    return render(
+        request,
+        "desk/overview.html",
+        {
+            "queues": queues,
+            "mine": _rows(visible.filter(assignee=actor)).order_by("-updated_at")[:50],
+            "delegated": _rows(visible.filter(delegated_by=actor)).order_by("-updated_at")[:50],
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def queue_cases(request: HttpRequest, slug: str) -> HttpResponse:
+    """A queue's cases; the table part is fetched again every few seconds while open."""
+    actor = _actor(request)
+    queue = access.queues_visible_to(actor).filter(slug=slug).first()
+    if queue is None:
+        require(actor, Perm.CASE_VIEW)
+        return render(request, "desk/not_found.html", status=404)
+    state = request.GET.get("state", "open")
+    cases = _rows(access.cases_visible_to(actor).filter(queue=queue))
+    if state == "open":
+        cases = cases.exclude(status__in=DONE)
+    elif state in StatusCategory.values:
+        cases = cases.filter(status=state)
+    page = list_page(cases.order_by("-updated_at", "-pk"), request.GET.get("page"))
+    context = {
+        "queue": queue,
+        "page": page,
+        "state": state,
+        "states": StatusCategory.choices,
+        "now": timezone.now(),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "desk/_case_rows.html", context)
+    return render(request, "desk/queue.html", context)
+
+
+def _case_context(actor: User, case: Case) -> dict[str, Any]:
+    case = _rows(Case.objects.filter(pk=case.pk)).get()
+    holder = services.lock_holder(case)
+    person = case.person
+    may_see_person = (
+        person is not None
+        and customer_access.persons_visible_to(actor).filter(pk=person.pk).exists()
+    )
+    return {
+        "case": case,
+        "conversation": case.messages.select_related("author").order_by("created_at", "pk"),
+        "history": case.history.select_related("actor").order_by("-at", "-pk")[:20],
+        "holder": holder,
+        "held_by_other": holder is not None and holder.pk != actor.pk,
+        "may_work": access.may_work(actor, case),
+        "person": person if may_see_person else None,
+        "other_cases": _rows(access.cases_visible_to(actor).filter(person=person))
+        .exclude(pk=case.pk)
+        .order_by("-created_at")[:10]
+        if may_see_person
+        else [],
+        "timeline": customer_access.events_visible_to(actor, person).order_by("-occurred_at")[:8]
+        if may_see_person and person is not None
+        else [],
+        "statuses": StatusCategory.choices,
+        "priorities": Priority.choices,
+        "categories": Category.objects.filter(org_unit=case.org_unit),
+    }
+
+
+@login_required
+def case_view(request: HttpRequest, number: int) -> HttpResponse:
+    """Opening a case to work claims it, unless someone else is working on it."""
+    actor = _actor(request)
+    case = access.case_for_actor(actor, number)
+    if access.may_work(actor, case) and services.lock_holder(case) is None:
+        services.claim_case(case, by=actor)
+    draft = request.session.pop("draft", "")
+    return render(request, "desk/case.html", {**_case_context(actor, case), "draft": draft})
+
+
+@login_required
+@require_POST
+def case_heartbeat(request: HttpRequest, number: int) -> HttpResponse:
+    """The open case page renews its claim; it answers who is working on the case."""
+    actor = _actor(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    holder = services.lock_holder(case)
+    if holder is None or holder.pk == actor.pk:
+        case = services.claim_case(case, by=actor)
+        holder = actor
+    return render(request, "desk/_lock.html", {"case": case, "holder": holder, "actor": actor})
+
+
+def _refused(request: HttpRequest, exc: services.CaseError) -> None:
+    messages.error(request, str(exc))
+    if isinstance(exc, services.StaleCase):
+        for entry in exc.activity:
+            who = entry.actor or _("the customer")
+            messages.info(
+                request,
+                _("Meanwhile: %(change)s by %(who)s")
+                % {
+                    "change": entry.kind.replace("_", " "),
+                    "who": who,
+                },
+            )
+
+
+@login_required
+@require_POST
+def case_take_over(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    services.claim_case(case, by=actor, take_over=True)
+    return redirect("desk:case", number=number)
+
+
+def _version(request: HttpRequest) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@require_POST
+def case_message(request: HttpRequest, number: int) -> HttpResponse:
+    """The composer: a reply to the customer or an internal note."""
+    actor = _actor(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    text = request.POST.get("text", "")
+    try:
+        if request.POST.get("kind") == "note":
+            services.add_note(case, by=actor, text=text, version=_version(request))
+            messages.success(request, _("Note saved."))
+        else:
+            services.reply(case, by=actor, text=text, version=_version(request))
+            messages.success(request, _("Reply sent."))
+    except services.CaseError as exc:
+        _refused(request, exc)
+        request.session["draft"] = text  # nothing typed is lost
+    return redirect("desk:case", number=number)
+
+
+@login_required
+@require_POST
+def case_update(request: HttpRequest, number: int) -> HttpResponse:
+    """Status, priority, category and assignee from the case's side panel."""
+    actor = _actor(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    version = _version(request)
+    post = request.POST
+    try:
+        category = post.get("category", "")
+        priority = post.get("priority") or None
+        if (category.isdigit() and int(category) != case.category_id) or (
+            priority and priority != case.priority
+        ):
+            case = services.classify_case(
+                case,
+                by=actor,
+                version=version,
+                priority=priority,
+                category_id=int(category) if category.isdigit() else None,
+            )
+            version = case.version
+        if post.get("assign") == "me" and case.assignee_id != actor.pk:
+            case = services.assign_case(case, to=actor, by=actor, version=version)
+            version = case.version
+        status = post.get("status", "")
+        if status and status != case.status:
+            services.change_status(
+                case,
+                to=status,
+                by=actor,
+                version=version,
+                resolution_note=post.get("resolution_note", ""),
+                suggest_faq=bool(post.get("suggest_faq")),
+            )
+        messages.success(request, _("Case updated."))
+    except services.CaseError as exc:
+        _refused(request, exc)
+    return redirect("desk:case", number=number)

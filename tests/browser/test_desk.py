@@ -1,0 +1,54 @@
+"""An agent watches the queue, a customer's mail appears in it without a reload, and the
+agent answers it from the case page."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from luukku.channels.email.receive import accept
+from luukku.channels.models import Mailbox
+from luukku.core.models import User
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MAIL = (
+    "From: Sofie Lund <sofie.lund@example.se>\r\n"
+    "To: housing@demo.luukku.test\r\n"
+    "Subject: Diskmaskinen luktar\r\n"
+    "Message-ID: <browser-1@example.se>\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    "Diskmaskinen i lägenhet 7 luktar bränt.\r\n"
+).encode()
+
+
+def test_a_mail_appears_live_in_the_queue_and_is_answered(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    call_command("demo", "--persons", "20", stdout=io.StringIO())
+    User.objects.filter(username="agent").update(language="en")
+    base = live_server.url
+
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill("agent")
+    page.get_by_label("Password").fill("luukku-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    page.get_by_role("link", name="Housing", exact=True).click()
+    expect(page.get_by_role("heading", name="Housing")).to_be_visible()
+
+    accept(Mailbox.objects.get(address="housing@demo.luukku.test"), MAIL)
+
+    # The list refreshes itself: the new case shows up without reloading the page.
+    new_case = page.get_by_role("link", name="Diskmaskinen luktar")
+    expect(new_case).to_be_visible(timeout=15_000)
+    new_case.click()
+    expect(page.get_by_text("Diskmaskinen i lägenhet 7 luktar bränt.")).to_be_visible()
+    expect(page.get_by_text("You are working on this case.")).to_be_visible()
+
+    page.get_by_label("Your answer").fill("Vi skickar en tekniker i morgon.")
+    page.get_by_role("button", name="Send reply").click()
+
+    expect(page.get_by_text("Reply sent.")).to_be_visible()
+    expect(page.get_by_text("Vi skickar en tekniker i morgon.")).to_be_visible()

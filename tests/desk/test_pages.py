@@ -1,0 +1,93 @@
+"""The agent's pages: queues, a queue's cases, a case with its composer; refusals show why
+and keep what was typed."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from luukku.desk.models import Case, Message
+from luukku.desk.services import NewMessage, add_note, open_case
+from tests.desk.conftest import Desk
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def new_case(desk: Desk, queue=None) -> Case:  # type: ignore[no-untyped-def]
+    return open_case(
+        queue=queue or desk.housing,
+        subject="Radiator is cold",
+        by=None,
+        person=desk.customer,
+        first=NewMessage(text="It is 15 degrees in my room."),
+    )
+
+
+def test_an_agent_sees_the_queue_opens_the_case_and_notes_it(desk: Desk) -> None:
+    case = new_case(desk)
+    kari = logged_in(desk.kari)
+
+    assert "Housing" in kari.get("/desk/").content.decode()
+    rows = kari.get("/desk/queues/housing/", HTTP_HX_REQUEST="true").content.decode()
+    assert "Radiator is cold" in rows and "<html" not in rows
+    page = kari.get(f"/desk/cases/{case.number}/").content.decode()
+    assert "It is 15 degrees in my room." in page and "Aino Virtanen" in page
+    case.refresh_from_db()
+    assert case.locked_by == desk.kari
+
+    kari.post(
+        f"/desk/cases/{case.number}/messages/",
+        {"kind": "note", "text": "Check the thermostat", "version": case.version},
+    )
+    assert Message.objects.filter(case=case, direction="note").count() == 1
+    ola_rows = logged_in(desk.ola).get("/desk/queues/housing/").content.decode()
+    assert "is working on this" in ola_rows
+
+
+def test_a_stale_reply_is_refused_with_what_happened_and_the_text_kept(desk: Desk) -> None:
+    case = new_case(desk)
+    kari = logged_in(desk.kari)
+    kari.get(f"/desk/cases/{case.number}/")
+    seen = Case.objects.get(pk=case.pk).version
+    add_note(case, by=desk.ola, text="Plumber booked", version=seen)
+
+    response = kari.post(
+        f"/desk/cases/{case.number}/messages/",
+        {"kind": "reply", "text": "We will fix it today.", "version": seen},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "The case changed while you were working on it" in page
+    assert "note added" in page
+    assert "We will fix it today.</textarea>" in page
+    assert not Message.objects.filter(case=case, direction="outbound").exists()
+
+
+def test_someone_elses_case_is_shown_as_taken_and_can_be_taken_over(desk: Desk) -> None:
+    case = new_case(desk)
+    logged_in(desk.kari).get(f"/desk/cases/{case.number}/")
+    ola = logged_in(desk.ola)
+
+    page = ola.get(f"/desk/cases/{case.number}/").content.decode()
+    assert "is working on this case" in page and "Take over" in page
+
+    ola.post(f"/desk/cases/{case.number}/take-over/")
+    case.refresh_from_db()
+    assert case.locked_by == desk.ola
+
+
+def test_staff_of_other_units_do_not_see_the_case_or_queue(desk: Desk) -> None:
+    case = new_case(desk, queue=desk.health)
+    kari = logged_in(desk.kari)
+
+    assert kari.get(f"/desk/cases/{case.number}/").status_code == 404
+    assert kari.get("/desk/queues/health/").status_code == 404
+    assert "Health" not in kari.get("/desk/").content.decode()
