@@ -115,3 +115,25 @@ def test_an_unreachable_server_keeps_the_reply_queued_for_a_retry(
     assert outbound.error
     answer.refresh_from_db()
     assert answer.delivery == Delivery.QUEUED
+
+
+def test_a_subject_cannot_smuggle_headers_into_our_reply(
+    desk: Desk,
+    mailbox: Mailbox,
+    settings: Any,
+    smtp_server: Any,  # noqa: F811
+) -> None:
+    sink, port = smtp_server
+    use_smtp(settings, f"smtp://127.0.0.1:{port}")
+    accept(mailbox, FIRST)
+    case = Case.objects.get()
+    Case.objects.filter(pk=case.pk).update(subject="Hei\r\nBcc: spy@evil.example")
+    case.refresh_from_db()
+
+    reply(case, by=desk.kari, text="Hei", version=case.version)
+    run_due_jobs()
+
+    [(recipients, sent)] = sink.messages
+    assert recipients == ["kari.n@example.no"]
+    assert sent["Bcc"] is None
+    assert sent["Subject"] == f"Re: Hei Bcc: spy@evil.example [#{case.number}]"

@@ -14,7 +14,8 @@ MAX_REFERENCES = 20
 
 
 def _subject(case: Case) -> str:
-    subject = case.subject if case.subject.lower().startswith("re:") else f"Re: {case.subject}"
+    plain = " ".join(case.subject.split())  # no line breaks: they would start new headers
+    subject = plain if plain.lower().startswith("re:") else f"Re: {plain}"
     return subject if SUBJECT_TOKEN.search(subject) else f"{subject} [#{case.number}]"
 
 

@@ -38,7 +38,7 @@ def queue_email(
     outbound = OutboundEmail.objects.create(
         mailbox=mailbox,
         to=to,
-        subject=subject.translate(_UNSAFE).strip(),
+        subject=" ".join(subject.translate(_UNSAFE).split()),
         text=text,
         message_id=message_id,
         in_reply_to=in_reply_to,
