@@ -146,7 +146,7 @@ def _refused(request: HttpRequest, exc: services.CaseError) -> None:
                 request,
                 _("Meanwhile: %(change)s by %(who)s")
                 % {
-                    "change": entry.kind.replace("_", " "),
+                    "change": entry.label,
                     "who": who,
                 },
             )

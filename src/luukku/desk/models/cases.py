@@ -163,6 +163,19 @@ class Case(models.Model):
         return self.status in (StatusCategory.RESOLVED, StatusCategory.CLOSED)
 
 
+HISTORY_LABELS = {
+    "case_created": _("case opened"),
+    "customer_wrote": _("the customer wrote"),
+    "replied": _("reply sent"),
+    "note_added": _("note added"),
+    "status_changed": _("status changed"),
+    "assigned": _("assignee changed"),
+    "classified": _("priority or category changed"),
+    "taken_over": _("taken over"),
+    "bounced": _("reply bounced"),
+}
+
+
 class HistoryEntry(models.Model):
     """What happened to a case, in order: created, assigned, status changed, replied, ..."""
 
@@ -181,3 +194,7 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        return str(HISTORY_LABELS.get(self.kind, self.kind.replace("_", " ")))
