@@ -52,7 +52,9 @@ def test_mail_in_reply_out_answer_back_into_the_same_case(
     answer = reply(case, by=desk.kari, text="En rørlegger kommer mandag.", version=case.version)
     run_due_jobs()
 
-    [(recipients, sent)] = sink.messages
+    ack, (recipients, sent) = sink.messages
+    assert ack[1]["Auto-Submitted"] == "auto-replied"
+    assert f"[#{case.number}]" in ack[1]["Subject"]
     assert recipients == ["kari.n@example.no"]
     assert sent["From"] == "Nordby Housing <housing@demo.luukku.test>"
     assert sent["Subject"] == f"Re: Lekker dusj [#{case.number}]"
@@ -97,7 +99,8 @@ def test_a_refused_recipient_fails_the_reply_and_a_bouncing_address_is_not_maile
 
     answer.refresh_from_db()
     assert answer.delivery == Delivery.FAILED and "came back" in answer.delivery_error
-    assert sink.messages == [] and not OutboundEmail.objects.exists()
+    assert [m["Auto-Submitted"] for _to, m in sink.messages] == ["auto-replied"]
+    assert not OutboundEmail.objects.exclude(headers__has_key="Auto-Submitted").exists()
 
 
 def test_an_unreachable_server_keeps_the_reply_queued_for_a_retry(
@@ -110,7 +113,7 @@ def test_an_unreachable_server_keeps_the_reply_queued_for_a_retry(
     answer = reply(case, by=desk.kari, text="Hei", version=case.version)
     run_due_jobs()
 
-    outbound = OutboundEmail.objects.get()
+    outbound = OutboundEmail.objects.get(message_id=answer.external_id)
     assert (outbound.status, outbound.attempts) == ("queued", 1)
     assert outbound.error
     answer.refresh_from_db()
@@ -133,7 +136,7 @@ def test_a_subject_cannot_smuggle_headers_into_our_reply(
     reply(case, by=desk.kari, text="Hei", version=case.version)
     run_due_jobs()
 
-    [(recipients, sent)] = sink.messages
+    _ack, (recipients, sent) = sink.messages
     assert recipients == ["kari.n@example.no"]
     assert sent["Bcc"] is None
     assert sent["Subject"] == f"Re: Hei Bcc: spy@evil.example [#{case.number}]"

@@ -10,7 +10,7 @@ from luukku.channels.email.receive import accept
 from luukku.channels.models import InboundReceipt, Mailbox
 from luukku.customers.models import EmailAddress, Person
 from luukku.desk.mail_ids import our_message_id
-from luukku.desk.models import Case, Delivery, Message
+from luukku.desk.models import Case, Delivery, HistoryEntry, Message
 from luukku.desk.services import change_status, reply
 from tests.desk.conftest import Desk
 
@@ -167,3 +167,44 @@ def test_every_corpus_message_is_handled_or_failed_visibly_never_lost(
 
     assert receipt is not None
     assert receipt.status == InboundReceipt.Status.HANDLED, receipt.error
+
+
+def test_a_new_case_is_acknowledged_once_but_never_to_machines_or_in_a_loop(
+    mailbox: Mailbox,
+) -> None:
+    from luukku.channels.models import OutboundEmail
+
+    accept(mailbox, mail())
+    case = Case.objects.get()
+    [ack] = OutboundEmail.objects.all()
+    assert ack.to == ["kari.nordmann@example.no"]
+    assert ack.headers == {"Auto-Submitted": "auto-replied"}
+    assert f"[#{case.number}]" in ack.subject and str(case.number) in ack.text
+    assert ack.in_reply_to == "<m1@example.no>"
+
+    accept(mailbox, (CORPUS / "08-outlook-out-of-office.eml").read_bytes())
+    accept(mailbox, (CORPUS / "09-list-mail.eml").read_bytes())
+    accept(mailbox, mail(sender="housing@demo.luukku.test", message_id="<own@x>"))
+    assert OutboundEmail.objects.count() == 1
+
+    for n in range(5):  # an auto-responder that keeps writing new mails
+        accept(mailbox, mail(message_id=f"<loop-{n}@example.no>", subject=f"Loop {n}"))
+    assert OutboundEmail.objects.filter(to=["kari.nordmann@example.no"]).count() == 3
+    reasons = [e.details["reason"] for e in HistoryEntry.objects.filter(kind="not_acknowledged")]
+    assert any(r.startswith("automatic mail") for r in reasons)
+    assert "sent from one of our own mailboxes" in reasons
+    assert reasons.count("3 acknowledgements to this sender within the hour") == 3
+
+
+def test_the_acknowledgement_speaks_the_customers_language(desk: Desk, mailbox: Mailbox) -> None:
+    from luukku.channels.models import OutboundEmail
+
+    desk.customer.preferred_language = "fi"
+    desk.customer.save()
+    EmailAddress.objects.create(
+        person=desk.customer, address="aino@example.fi", address_lower="aino@example.fi"
+    )
+
+    accept(mailbox, mail(sender="aino@example.fi"))
+
+    assert OutboundEmail.objects.get().subject.startswith("Olemme vastaanottaneet")

@@ -19,6 +19,11 @@ class Mailbox(models.Model):
         OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("org unit")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    acknowledge = models.BooleanField(
+        _("acknowledge new cases"),
+        default=True,
+        help_text=_("Answer a new case's first mail at once with its case number."),
+    )
 
     class Meta:
         verbose_name = _("mailbox")

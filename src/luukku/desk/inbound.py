@@ -25,6 +25,7 @@ from luukku.customers.actions.contacts import ContactChanges
 from luukku.customers.actions.parties import create_party
 from luukku.customers.models import EmailAddress, Person
 from luukku.desk import services
+from luukku.desk.acknowledge import acknowledge
 from luukku.desk.mail_ids import OUR_ID, SUBJECT_TOKEN
 from luukku.desk.models import Case, Delivery, Direction, HistoryEntry, Message, Queue
 
@@ -162,4 +163,5 @@ def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
     )
     if related is not None:
         opened.linked.add(related)
+    acknowledge(opened, message, mailbox)
     return f"case {opened.number}: {new.threading_reason}"

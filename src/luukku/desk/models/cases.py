@@ -173,6 +173,8 @@ HISTORY_LABELS = {
     "classified": _("priority or category changed"),
     "taken_over": _("taken over"),
     "bounced": _("reply bounced"),
+    "acknowledged": _("receipt acknowledged"),
+    "not_acknowledged": _("receipt not acknowledged"),
 }
 
 
