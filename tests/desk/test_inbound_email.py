@@ -208,3 +208,45 @@ def test_the_acknowledgement_speaks_the_customers_language(desk: Desk, mailbox: 
     accept(mailbox, mail(sender="aino@example.fi"))
 
     assert OutboundEmail.objects.get().subject.startswith("Olemme vastaanottaneet")
+
+
+def test_an_administrator_sees_failed_mail_and_retries_it_once_fixed(
+    desk: Desk, mailbox: Mailbox
+) -> None:
+    from django.test import Client
+
+    from luukku.core.models import Role
+    from tests.factories import PASSWORD, user_with
+
+    desk.housing.mailbox = None
+    desk.housing.save()
+    desk.housing.is_active = False
+    desk.housing.save()
+    receipt = accept(mailbox, mail(body="<script>alert(1)</script> Lost key"))
+    assert receipt is not None and receipt.status == "failed"
+    user_with(Role.ADMINISTRATOR, desk.tree.housing, username="hadmin")
+    client = Client()
+    assert client.login(username="hadmin", password=PASSWORD)
+
+    page = client.get("/desk/inbound/failed/").content.decode()
+    assert "no queue takes mail for housing@demo.luukku.test" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Lost key" in page
+    assert logged_in_as(desk.kari).get("/desk/inbound/failed/").status_code == 403
+
+    desk.housing.is_active = True
+    desk.housing.save()
+    client.post(f"/desk/inbound/{receipt.pk}/retry/")
+
+    receipt.refresh_from_db()
+    assert receipt.status == "handled" and receipt.attempts == 2
+    assert Case.objects.get().messages.get().body_text.endswith("Lost key")
+
+
+def logged_in_as(user):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from luukku.channels.models import InboundReceipt
 from luukku.core.access import AccessDenied, Perm, can, units_for_restricted, units_where
 from luukku.core.models import User
 from luukku.customers.models import Sensitivity
@@ -59,3 +60,15 @@ def may_work(user: User, case: Case) -> bool:
     if case.sensitivity != Sensitivity.RESTRICTED:
         return True
     return units_for_restricted(user, Perm.CASE_WORK).filter(pk=case.org_unit_id).exists()
+
+
+def receipts_visible_to(actor: User) -> QuerySet[InboundReceipt]:
+    """Inbound messages of the mailboxes whose units `actor` manages the desk in; a
+    restricted queue's mailbox only for staff of its unit (the raw mail is shown)."""
+    managed = units_where(actor, Perm.DESK_MANAGE)
+    restricted_ok = units_for_restricted(actor, Perm.DESK_MANAGE)
+    return InboundReceipt.objects.filter(mailbox__org_unit__in=managed).filter(
+        Q(mailbox__queue__isnull=True)
+        | Q(mailbox__queue__sensitivity=Sensitivity.NORMAL)
+        | Q(mailbox__org_unit__in=restricted_ok)
+    )

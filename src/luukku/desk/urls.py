@@ -12,4 +12,6 @@ urlpatterns = [
     path("cases/<int:number>/take-over/", views.case_take_over, name="case_take_over"),
     path("cases/<int:number>/messages/", views.case_message, name="case_message"),
     path("cases/<int:number>/update/", views.case_update, name="case_update"),
+    path("inbound/failed/", views.failed_inbound, name="failed_inbound"),
+    path("inbound/<int:receipt_id>/retry/", views.retry_inbound, name="retry_inbound"),
 ]

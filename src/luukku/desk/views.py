@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from luukku.core.access import Perm, require
+from luukku.channels.email.receive import handle
+from luukku.channels.models import InboundReceipt
+from luukku.core.access import Perm, can, require
 from luukku.core.models import User
 from luukku.core.paging import list_page
 from luukku.customers import access as customer_access
@@ -52,6 +54,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "mine": _rows(visible.filter(assignee=actor)).order_by("-updated_at")[:50],
             "delegated": _rows(visible.filter(delegated_by=actor)).order_by("-updated_at")[:50],
             "now": timezone.now(),
+            "can_manage": can(actor, Perm.DESK_MANAGE),
         },
     )
 
@@ -225,3 +228,35 @@ def case_update(request: HttpRequest, number: int) -> HttpResponse:
     except services.CaseError as exc:
         _refused(request, exc)
     return redirect("desk:case", number=number)
+
+
+@login_required
+def failed_inbound(request: HttpRequest) -> HttpResponse:
+    """Mail that could not be turned into a case, with the error and the raw message."""
+    actor = _actor(request)
+    require(actor, Perm.DESK_MANAGE)
+    receipts = (
+        access.receipts_visible_to(actor)
+        .filter(status=InboundReceipt.Status.FAILED)
+        .select_related("mailbox")
+        .order_by("-received_at")
+    )
+    page = list_page(receipts, request.GET.get("page"))
+    shown = [{"receipt": r, "raw": bytes(r.raw[:20_000]).decode("utf-8", "replace")} for r in page]
+    return render(request, "desk/failed_inbound.html", {"page": page, "rows": shown})
+
+
+@login_required
+@require_POST
+def retry_inbound(request: HttpRequest, receipt_id: int) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Perm.DESK_MANAGE)
+    receipt = access.receipts_visible_to(actor).filter(pk=receipt_id).first()
+    if receipt is None:
+        return render(request, "desk/not_found.html", status=404)
+    receipt = handle(receipt)
+    if receipt.status == InboundReceipt.Status.HANDLED:
+        messages.success(request, _("Handled: %(outcome)s") % {"outcome": receipt.outcome})
+    else:
+        messages.error(request, _("Failed again: %(error)s") % {"error": receipt.error})
+    return redirect("desk:failed_inbound")
