@@ -10,6 +10,7 @@ from luukku.customers.models import Person
 from luukku.desk.models import Category, Queue
 from tests.conftest import Tree
 from tests.factories import user_with
+from tests.test_staff_email_smtp import smtp_server  # noqa: F401 (a fixture for the desk's tests)
 
 
 @dataclass

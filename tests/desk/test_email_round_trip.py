@@ -14,7 +14,7 @@ from luukku.desk.models import Case, Delivery
 from luukku.desk.services import reply
 from tests.desk.conftest import Desk
 from tests.test_jobs import run_due_jobs
-from tests.test_staff_email_smtp import smtp_server, use_smtp  # noqa: F401 (fixture)
+from tests.test_staff_email_smtp import use_smtp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +42,7 @@ def test_mail_in_reply_out_answer_back_into_the_same_case(
     desk: Desk,
     mailbox: Mailbox,
     settings: Any,
-    smtp_server: Any,  # noqa: F811
+    smtp_server: Any,
 ) -> None:
     sink, port = smtp_server
     use_smtp(settings, f"smtp://127.0.0.1:{port}")
@@ -84,7 +84,7 @@ def test_a_refused_recipient_fails_the_reply_and_a_bouncing_address_is_not_maile
     desk: Desk,
     mailbox: Mailbox,
     settings: Any,
-    smtp_server: Any,  # noqa: F811
+    smtp_server: Any,
 ) -> None:
     sink, port = smtp_server
     use_smtp(settings, f"smtp://127.0.0.1:{port}")
@@ -124,7 +124,7 @@ def test_a_subject_cannot_smuggle_headers_into_our_reply(
     desk: Desk,
     mailbox: Mailbox,
     settings: Any,
-    smtp_server: Any,  # noqa: F811
+    smtp_server: Any,
 ) -> None:
     sink, port = smtp_server
     use_smtp(settings, f"smtp://127.0.0.1:{port}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Query, Router, Schema
@@ -255,7 +256,7 @@ def change_case(request: HttpRequest, number: int, payload: CasePatch) -> dict[s
     actor = actor_of(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     version = payload.version
-    with audit_channel("api"):
+    with audit_channel("api"), transaction.atomic():  # all the changes or none
         if payload.category_id is not None or payload.priority is not None:
             case = services.classify_case(
                 case,

@@ -1,26 +1,31 @@
 """Mail that arrived, threaded into the right case, explainably.
 
 In order:
-1. our own token in In-Reply-To or References (the Message-ID of a reply we sent);
+1. In-Reply-To or References naming a Message-ID we really sent (a made-up id in our
+   format names nothing);
 2. another In-Reply-To or References id that matches a stored message;
 3. the case number in the subject ("[#1234]"), believed only when the sender is the
    case's customer or wrote on it before: anyone else gets a new case linked to it,
    so nobody can put mail into someone else's case.
 Each message records why it went where it went. A reply to a case resolved or
-closed longer ago than REOPEN_WITHIN starts a new, linked case. Delivery status
-notifications mark the reply they concern and its address as bouncing; they never
-open cases.
+closed longer ago than REOPEN_WITHIN starts a new, linked case; automatic mail (an
+out-of-office answer) is kept on its case without reopening it. The same mail sent to
+two of our mailboxes is kept once. Delivery status notifications about a reply we sent
+to that address mark the reply and the address as bouncing (new mail from the address
+clears the mark); they never open cases.
 """
 
 from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luukku.channels.inbound import Bounce, InboundMessage
-from luukku.channels.models import Mailbox
+from luukku.channels.models import Mailbox, OutboundEmail
 from luukku.customers.actions.contacts import ContactChanges
 from luukku.customers.actions.parties import create_party
 from luukku.customers.models import EmailAddress, Person
@@ -32,12 +37,23 @@ from luukku.desk.models import Case, Delivery, Direction, HistoryEntry, Message,
 REOPEN_WITHIN = datetime.timedelta(days=30)
 
 
-def _by_token(ids: list[str]) -> Case | None:
-    for value in ids:
-        if match := OUR_ID.match(value):
-            case = Case.objects.filter(number=int(match.group(1))).first()
-            if case is not None:
-                return case
+def _by_our_id(ids: list[str]) -> Case | None:
+    """A Message-ID we sent (a reply, or an acknowledgement), exactly as we sent it: a
+    made-up id in our format names no case."""
+    ours = [i for i in ids if OUR_ID.match(i)]
+    if not ours:
+        return None
+    sent = (
+        Message.objects.filter(external_id__in=ours, direction=Direction.OUTBOUND)
+        .select_related("case")
+        .order_by("-pk")
+        .first()
+    )
+    if sent is not None:
+        return sent.case
+    ack = OutboundEmail.objects.filter(message_id__in=ours).first()
+    if ack is not None and (match := OUR_ID.match(ack.message_id)):
+        return Case.objects.filter(number=int(match.group(1))).first()
     return None
 
 
@@ -65,7 +81,7 @@ def _writes_on(case: Case, sender: str) -> bool:
 def thread(message: InboundMessage) -> tuple[Case | None, str, Case | None]:
     """(case to add to, why, case to link a new one to)."""
     ids = [message.in_reply_to, *message.references] if message.in_reply_to else message.references
-    if case := _by_token(ids):
+    if case := _by_our_id(ids):
         return case, "our reply's Message-ID in In-Reply-To/References", None
     if case := _by_reference(ids):
         return case, "a stored Message-ID in In-Reply-To/References", None
@@ -78,23 +94,39 @@ def thread(message: InboundMessage) -> tuple[Case | None, str, Case | None]:
     return None, "no thread found: new case", None
 
 
+def _hold_address(address: str) -> None:
+    """Two first mails from one new address, handled at once, make one person."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"email:{address}"])
+
+
 def _customer(message: InboundMessage, mailbox: Mailbox) -> Person | None:
-    """The person who wrote: the one person with this address, or a new one."""
+    """The person who wrote: the one person with this address, or a new one. An address or
+    name the customer register does not accept leaves the case without a person."""
     if not message.sender:
         return None
+    _hold_address(message.sender)
     matches = list(Person.objects.filter(emailaddresss__address_lower=message.sender)[:2])
     if len(matches) == 1:
         return matches[0]
     if matches:
         return None  # several persons share the address: an agent decides
     first, _space, last = message.sender_name.strip().rpartition(" ")
-    person = create_party(
-        Person,
-        values={"first_name": first, "last_name": last or message.sender.split("@")[0]},
-        contacts=ContactChanges(emails=[{"address": message.sender, "is_primary": True}]),
-        org_unit=mailbox.org_unit,
-        by=None,
-    ).party
+    try:
+        with transaction.atomic():
+            person = create_party(
+                Person,
+                values={
+                    "first_name": first[:150],
+                    "last_name": (last or message.sender.split("@")[0])[:150],
+                },
+                contacts=ContactChanges(emails=[{"address": message.sender, "is_primary": True}]),
+                org_unit=mailbox.org_unit,
+                by=None,
+            ).party
+    except ValidationError:
+        return None
     assert isinstance(person, Person)
     return person
 
@@ -109,15 +141,17 @@ def _queue(mailbox: Mailbox) -> Queue:
 
 
 def _bounced(bounce: Bounce) -> str:
+    """Mark our reply and, for a permanent failure of a reply we really sent to that
+    address, the address. A report about mail we did not send changes nothing."""
     sent = Message.objects.filter(
         external_id=bounce.original_message_id, direction=Direction.OUTBOUND
     ).first()
+    if sent is None or bounce.recipient.lower() not in [r.lower() for r in sent.recipients]:
+        return f"bounce for {bounce.recipient}: no message of ours to that address"
     if bounce.permanent:
         EmailAddress.objects.filter(address_lower=bounce.recipient.lower()).update(
             bounced_at=timezone.now()
         )
-    if sent is None:
-        return f"bounce for {bounce.recipient}: no message of ours"
     sent.delivery = Delivery.BOUNCED
     sent.delivery_error = f"{bounce.status} {bounce.diagnostic}".strip()
     sent.save(update_fields=["delivery", "delivery_error"])
@@ -129,10 +163,34 @@ def _bounced(bounce: Bounce) -> str:
     return f"bounce for case {sent.case.number}"
 
 
+def _already_received(message: InboundMessage) -> Message | None:
+    """The same mail sent to two of our mailboxes is one message."""
+    if not message.external_id:
+        return None
+    return (
+        Message.objects.filter(external_id=message.external_id, direction=Direction.INBOUND)
+        .select_related("case")
+        .first()
+    )
+
+
+def _attachments_note(message: InboundMessage) -> str:
+    if not message.attachments:
+        return ""
+    names = ", ".join(a.filename for a in message.attachments[:10])
+    return f"; {len(message.attachments)} attachment(s) not stored yet: {names}"
+
+
 def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
     """The desk's handler for inbound email (registered in desk/apps.py)."""
     if message.bounce is not None:
         return _bounced(message.bounce)
+    if (earlier := _already_received(message)) is not None:
+        return f"case {earlier.case.number}: the same message came to another mailbox"
+    if message.sender:  # mail from the address: it works again
+        EmailAddress.objects.filter(address_lower=message.sender, bounced_at__isnull=False).update(
+            bounced_at=None
+        )
     case, why, related = thread(message)
     new = services.NewMessage(
         text=message.text,
@@ -142,13 +200,15 @@ def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
         subject=message.subject,
         external_id=message.external_id,
         thread_refs=message.references,
-        threading_reason=why,
+        threading_reason=why + _attachments_note(message),
     )
     if case is not None:
-        gone = (
-            case.is_done and (case.resolved_at or case.updated_at) < timezone.now() - REOPEN_WITHIN
-        )
-        if not gone:
+        if message.automatic:  # an out-of-office answer does not reopen anything
+            new.threading_reason += f"; automatic mail ({message.automatic}): status kept"
+            services.receive(case, new, reopen=False)
+            return f"case {case.number}: {why}, automatic"
+        done_at = case.resolved_at or case.updated_at
+        if not (case.is_done and done_at < timezone.now() - REOPEN_WITHIN):
             services.receive(case, new)
             return f"case {case.number}: {why}"
         related = case

@@ -14,9 +14,35 @@ MAX_REFERENCES = 20
 
 
 def _subject(case: Case) -> str:
-    plain = " ".join(case.subject.split())  # no line breaks: they would start new headers
+    plain = " ".join(case.subject.split())[:250]  # no line breaks: they would start headers
     subject = plain if plain.lower().startswith("re:") else f"Re: {plain}"
-    return subject if SUBJECT_TOKEN.search(subject) else f"{subject} [#{case.number}]"
+    ours = [int(n) for n in SUBJECT_TOKEN.findall(subject)] == [case.number]
+    return subject if ours else f"{subject} [#{case.number}]"
+
+
+def _recipient(case: Case, last: Message | None) -> str:
+    """The case's customer: the address they last wrote from, else their first address.
+    Someone else who wrote on the case (a colleague in copy) is not answered by default."""
+    customer = (
+        {
+            a.lower()
+            for a in EmailAddress.objects.filter(person_id=case.person_id).values_list(
+                "address_lower", flat=True
+            )
+        }
+        if case.person_id
+        else set()
+    )
+    if last is not None and (not customer or last.sender.lower() in customer):
+        return last.sender
+    inbound = case.messages.filter(direction=Direction.INBOUND).exclude(sender="")
+    for message in inbound.order_by("-pk"):
+        if message.sender.lower() in customer:
+            return message.sender
+    primary = (
+        EmailAddress.objects.filter(person_id=case.person_id).first() if case.person_id else None
+    )
+    return primary.address if primary else (last.sender if last else "")
 
 
 def _fail(message: Message, reason: str) -> None:
@@ -30,10 +56,7 @@ def send_reply(case: Case, message: Message) -> None:
         return
     mailbox = case.queue.mailbox
     last = case.messages.filter(direction=Direction.INBOUND).exclude(sender="").last()
-    to = last.sender if last else ""
-    if not to and case.person_id:
-        primary = EmailAddress.objects.filter(person_id=case.person_id).first()
-        to = primary.address if primary else ""
+    to = _recipient(case, last)
     if mailbox is None:
         return _fail(message, _("The case's queue has no mailbox to send from."))
     if not to:

@@ -149,7 +149,7 @@ def _message(case: Case, direction: str, by: User | None, new: NewMessage) -> Me
         author=by,
         sender=new.sender,
         recipients=new.recipients,
-        subject=new.subject or case.subject,
+        subject=(new.subject or case.subject)[:300],
         body_text=new.text,
         body_html=new.html,
         delivery=Delivery.QUEUED if direction == Direction.OUTBOUND else Delivery.NONE,
@@ -233,15 +233,17 @@ def add_note(case: Case, *, by: User, text: str, version: int | None) -> Message
 
 
 @transaction.atomic
-def receive(case: Case, new: NewMessage) -> Message:
-    """A customer's message on an existing case (from a channel): it reopens a done case."""
+def receive(case: Case, new: NewMessage, *, reopen: bool = True) -> Message:
+    """A customer's message on an existing case (from a channel): it reopens a done case
+    (unless `reopen` is False, for automatic mail)."""
     case = _fresh(case, None, None, needs_lock=False)
     message = _message(case, Direction.INBOUND, None, new)
     fields = []
-    if case.status in (*DONE, StatusCategory.PENDING_CUSTOMER):
+    if reopen and case.status in (*DONE, StatusCategory.PENDING_CUSTOMER):
         case.status = StatusCategory.OPEN
         case.custom_status = None
-        fields += ["status", "custom_status"]
+        case.resolved_at = None
+        fields += ["status", "custom_status", "resolved_at"]
     _changed(case, None, "customer_wrote", {"message": message.pk}, fields=fields)
     return message
 
@@ -269,10 +271,15 @@ def change_status(
     before = case.status
     case.status, case.custom_status = category, custom
     fields = ["status", "custom_status"]
+    if category in DONE and before not in DONE:
+        case.resolved_at = timezone.now()  # when it was last done, resolved or closed
+        fields.append("resolved_at")
+    elif category not in DONE:
+        case.resolved_at = None
+        fields.append("resolved_at")
     if category == StatusCategory.RESOLVED:
-        case.resolved_at = timezone.now()
         case.resolution_note, case.suggest_faq = resolution_note.strip(), suggest_faq
-        fields += ["resolved_at", "resolution_note", "suggest_faq"]
+        fields += ["resolution_note", "suggest_faq"]
     _changed(
         case,
         by,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -195,39 +196,45 @@ def case_update(request: HttpRequest, number: int) -> HttpResponse:
     """Status, priority, category and assignee from the case's side panel."""
     actor = _actor(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
-    version = _version(request)
     post = request.POST
     try:
-        category = post.get("category", "")
-        priority = post.get("priority") or None
-        if (category.isdigit() and int(category) != case.category_id) or (
-            priority and priority != case.priority
-        ):
-            case = services.classify_case(
-                case,
-                by=actor,
-                version=version,
-                priority=priority,
-                category_id=int(category) if category.isdigit() else None,
-            )
-            version = case.version
-        if post.get("assign") == "me" and case.assignee_id != actor.pk:
-            case = services.assign_case(case, to=actor, by=actor, version=version)
-            version = case.version
-        status = post.get("status", "")
-        if status and status != case.status:
-            services.change_status(
-                case,
-                to=status,
-                by=actor,
-                version=version,
-                resolution_note=post.get("resolution_note", ""),
-                suggest_faq=bool(post.get("suggest_faq")),
-            )
+        with transaction.atomic():  # all the changes or none
+            _apply_update(actor, case, post, _version(request))
         messages.success(request, _("Case updated."))
     except services.CaseError as exc:
         _refused(request, exc)
     return redirect("desk:case", number=number)
+
+
+def _apply_update(actor: User, case: Case, post: Any, version: int | None) -> None:
+    """Category and priority, then assignee, then status: each against the version the
+    previous step made."""
+    category = post.get("category", "")
+    priority = post.get("priority") or None
+    if (category.isdigit() and int(category) != case.category_id) or (
+        priority and priority != case.priority
+    ):
+        case = services.classify_case(
+            case,
+            by=actor,
+            version=version,
+            priority=priority,
+            category_id=int(category) if category.isdigit() else None,
+        )
+        version = case.version
+    if post.get("assign") == "me" and case.assignee_id != actor.pk:
+        case = services.assign_case(case, to=actor, by=actor, version=version)
+        version = case.version
+    status = post.get("status", "")
+    if status and status != case.status:
+        services.change_status(
+            case,
+            to=status,
+            by=actor,
+            version=version,
+            resolution_note=post.get("resolution_note", ""),
+            suggest_faq=bool(post.get("suggest_faq")),
+        )
 
 
 @login_required

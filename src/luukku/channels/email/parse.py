@@ -187,13 +187,14 @@ def parse_email(raw: bytes) -> InboundMessage:
     else:
         text = ""
     attachments = [_attachment(p) for p in leaves if p is not plain and p is not rich]
+    text, html = text.replace("\x00", ""), html.replace("\x00", "")  # databases refuse NUL
     return InboundMessage(
         channel="email",
         external_id=_header(msg, "Message-ID", problems),
         sender=sender.lower() if sender else "",
-        sender_name=sender_name,
+        sender_name=sender_name.replace("\x00", ""),
         recipients=[r.lower() for r in recipients],
-        subject=" ".join(_header(msg, "Subject", problems).split()),
+        subject=" ".join(_header(msg, "Subject", problems).replace("\x00", "").split()),
         text=text.replace("\r\n", "\n").strip(),
         html=html,
         attachments=attachments,

@@ -31,7 +31,9 @@ def _message_id(raw: bytes) -> str:
 
 
 def store(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
-    """Keep the message; None when this mailbox already received it."""
+    """Keep the message; None when this mailbox already received and handled it. A
+    message delivered again after we stored it but did not get to handle it (the
+    process stopped in between) is handed back, to be handled now."""
     external_id = _message_id(raw)
     try:
         with transaction.atomic():
@@ -39,6 +41,9 @@ def store(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
                 channel="email", mailbox=mailbox, external_id=external_id, raw=raw
             )
     except IntegrityError:
+        earlier = InboundReceipt.objects.filter(mailbox=mailbox, external_id=external_id).first()
+        if earlier is not None and earlier.status == InboundReceipt.Status.RECEIVED:
+            return earlier
         logger.info("duplicate delivery of %s to %s ignored", external_id, mailbox.address)
         return None
 

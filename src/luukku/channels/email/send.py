@@ -3,6 +3,7 @@ temporary, never sending the same row twice."""
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 from email.utils import formataddr
 
@@ -95,6 +96,7 @@ def _claim(outbound_id: int) -> OutboundEmail | None:
         return outbound
 
 
+@transaction.atomic
 def _finish(outbound: OutboundEmail, status: str, error: str = "") -> None:
     outbound.status, outbound.error = status, error[:2000]
     outbound.sent_at = timezone.now() if status == OutboundEmail.Status.SENT else None
@@ -109,26 +111,65 @@ def _again(outbound: OutboundEmail, error: str) -> None:
     outbound.save(update_fields=["status", "error"])
 
 
-@job(max_attempts=8, backoff_base=30.0)
+MAX_ATTEMPTS = 8
+UNCERTAIN = (
+    "The connection broke while the mail was being handed over; it may have left. "
+    "Not sent again, to avoid a duplicate: send it again by hand if the customer did "
+    "not get it."
+)
+
+
+def _transmit(outbound: OutboundEmail) -> str:
+    """One SMTP conversation. Returns "sent", "refused" (5xx, final), "again" (nothing was
+    handed over: try later) or "uncertain" (it may have left)."""
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as exc:
+        _again(outbound, str(exc))
+        return "again"
+    try:
+        connection.send_messages([build(outbound)])
+    except smtplib.SMTPException as exc:
+        code = _code(exc)
+        explicit = isinstance(
+            exc,
+            smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused | smtplib.SMTPDataError,
+        )
+        if explicit and 500 <= code < 600:
+            _finish(outbound, OutboundEmail.Status.FAILED, str(exc))
+            return "refused"
+        if explicit and 400 <= code < 500:
+            _again(outbound, str(exc))
+            return "again"
+        _finish(outbound, OutboundEmail.Status.FAILED, f"{UNCERTAIN} ({exc})")
+        return "uncertain"
+    except OSError as exc:
+        _finish(outbound, OutboundEmail.Status.FAILED, f"{UNCERTAIN} ({exc})")
+        return "uncertain"
+    finally:
+        with contextlib.suppress(Exception):  # a failing QUIT does not undo a delivered mail
+            connection.close()
+    _finish(outbound, OutboundEmail.Status.SENT)
+    return "sent"
+
+
+@job(max_attempts=MAX_ATTEMPTS, backoff_base=30.0)
 def send_email(outbound_id: int) -> str:
-    """Send one outbox row. A 4xx answer or a lost connection is tried again (the job
-    raises); a 5xx refusal is final and reported to the message's origin."""
+    """Send one outbox row, at most once. A temporary failure (the server could not be
+    reached, or answered 4xx) raises so the job is tried again later; after the last
+    attempt the row fails and its origin is told."""
     outbound = _claim(outbound_id)
     if outbound is None:
         return "not sent again"
-    try:
-        with get_connection(fail_silently=False) as connection:
-            connection.send_messages([build(outbound)])
-    except smtplib.SMTPException as exc:
-        if 500 <= _code(exc) < 600:
-            with transaction.atomic():
-                _finish(outbound, OutboundEmail.Status.FAILED, str(exc))
-            return "refused"
-        _again(outbound, str(exc))
-        raise TemporaryFailure(str(exc)) from exc
-    except OSError as exc:  # refused connection, timeout, DNS
-        _again(outbound, str(exc))
-        raise TemporaryFailure(str(exc)) from exc
-    with transaction.atomic():
-        _finish(outbound, OutboundEmail.Status.SENT)
-    return "sent"
+    outcome = _transmit(outbound)
+    if outcome == "again":
+        if outbound.attempts >= MAX_ATTEMPTS:
+            _finish(
+                outbound,
+                OutboundEmail.Status.FAILED,
+                f"Gave up after {outbound.attempts} tries: {outbound.error}",
+            )
+            return "gave up"
+        raise TemporaryFailure(outbound.error)
+    return outcome

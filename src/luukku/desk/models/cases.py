@@ -144,6 +144,7 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    # When the case was last resolved or closed; cleared when it opens again.
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
 
     class Meta:
