@@ -255,3 +255,40 @@ def test_the_last_failed_attempt_fails_the_reply_visibly(
 
     answer.refresh_from_db()
     assert answer.delivery == Delivery.FAILED and "Gave up after" in answer.delivery_error
+
+
+def test_a_stored_message_whose_sender_never_retries_is_handled_by_the_sweeper(
+    mailbox: Mailbox,
+) -> None:
+    from luukku.channels.email.receive import handle_stuck_receipts
+
+    stuck = store(mailbox, mail())
+    assert stuck is not None
+    InboundReceipt.objects.filter(pk=stuck.pk).update(received_at="2026-01-01T00:00:00Z")
+
+    assert handle_stuck_receipts.call() == 1
+
+    stuck.refresh_from_db()
+    assert stuck.status == "handled" and Case.objects.count() == 1
+
+
+def test_a_reply_whose_job_was_never_started_is_started_by_the_sweeper(
+    desk: Desk, mailbox: Mailbox
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from luukku.channels.email.send import send_forgotten_email
+
+    mailbox.acknowledge = False
+    mailbox.save()
+    accept(mailbox, mail())
+    case = Case.objects.get()
+    reply(case, by=desk.kari, text="Hei", version=case.version)
+    outbound = OutboundEmail.objects.get()
+    assert not DBTaskResult.objects.exists()  # its job is enqueued only on commit
+    OutboundEmail.objects.filter(pk=outbound.pk).update(created_at="2026-01-01T00:00:00Z")
+
+    assert send_forgotten_email.call() == 1
+
+    job = DBTaskResult.objects.get()
+    assert job.task_path.endswith("send_email") and job.args_kwargs["args"] == [outbound.pk]

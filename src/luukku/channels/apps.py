@@ -7,3 +7,7 @@ class ChannelsConfig(AppConfig):
     label = "channels"
     verbose_name = _("Channels")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the channels' jobs, periodic ones included, in every process.
+        from luukku.channels.email import receive, send  # noqa: F401

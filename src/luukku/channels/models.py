@@ -103,6 +103,7 @@ class OutboundEmail(models.Model):
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when the last attempt began
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

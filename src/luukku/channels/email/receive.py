@@ -7,6 +7,7 @@ list. A Message-ID already received by the mailbox is acknowledged and dropped.
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from django.utils import timezone
 from luukku.channels import handlers
 from luukku.channels.email.parse import parse_email
 from luukku.channels.models import InboundReceipt, Mailbox
+from luukku.core.jobs import job, periodic
 
 logger = logging.getLogger("luukku.channels.email")
 
@@ -72,3 +74,21 @@ def accept(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
     """Store and handle one delivered message. None for a duplicate delivery."""
     receipt = store(mailbox, raw)
     return handle(receipt) if receipt is not None else None
+
+
+STUCK_AFTER = datetime.timedelta(minutes=5)
+
+
+@periodic(every=datetime.timedelta(minutes=5))
+@job(max_attempts=1)
+def handle_stuck_receipts() -> int:
+    """Messages stored but never handled (the process stopped in between), whose sender
+    will not deliver them again: handle them now."""
+    stuck = InboundReceipt.objects.filter(
+        channel="email",
+        status=InboundReceipt.Status.RECEIVED,
+        received_at__lt=timezone.now() - STUCK_AFTER,
+    ).select_related("mailbox")[:500]
+    for receipt in stuck:
+        handle(receipt)
+    return len(stuck)

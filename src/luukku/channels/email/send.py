@@ -4,6 +4,7 @@ temporary, never sending the same row twice."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 import smtplib
 from email.utils import formataddr
 
@@ -13,8 +14,11 @@ from django.utils import timezone
 
 from luukku.channels import handlers
 from luukku.channels.models import Mailbox, OutboundEmail
-from luukku.core.jobs import enqueue_on_commit, job
+from luukku.core.jobs import enqueue_on_commit, job, periodic
 
+# An attempt takes at most this long (the SMTP timeout is 30 s); a row still marked
+# as being sent after it was cut off.
+SENDING_FOR = datetime.timedelta(minutes=10)
 # Control characters in a header would let a subject carry extra headers.
 _UNSAFE = str.maketrans({"\r": " ", "\n": " ", "\x00": ""})
 
@@ -83,6 +87,8 @@ def _claim(outbound_id: int) -> OutboundEmail | None:
         if outbound.status == OutboundEmail.Status.SENT:
             return None
         if outbound.status == OutboundEmail.Status.SENDING:
+            if outbound.claimed_at and outbound.claimed_at > timezone.now() - SENDING_FOR:
+                return None  # another worker is sending it right now
             _finish(
                 outbound,
                 OutboundEmail.Status.FAILED,
@@ -92,7 +98,8 @@ def _claim(outbound_id: int) -> OutboundEmail | None:
             return None
         outbound.status = OutboundEmail.Status.SENDING
         outbound.attempts += 1
-        outbound.save(update_fields=["status", "attempts"])
+        outbound.claimed_at = timezone.now()
+        outbound.save(update_fields=["status", "attempts", "claimed_at"])
         return outbound
 
 
@@ -173,3 +180,18 @@ def send_email(outbound_id: int) -> str:
             return "gave up"
         raise TemporaryFailure(outbound.error)
     return outcome
+
+
+@periodic(every=datetime.timedelta(minutes=5))
+@job(max_attempts=1)
+def send_forgotten_email() -> int:
+    """Rows queued but never tried (the process stopped between committing the row and
+    starting its job): start them. Safe beside a late job, which finds the row taken."""
+    forgotten = OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.QUEUED,
+        attempts=0,
+        created_at__lt=timezone.now() - SENDING_FOR,
+    ).values_list("pk", flat=True)[:1000]
+    for pk in forgotten:
+        send_email.enqueue(pk)
+    return len(forgotten)
