@@ -13,6 +13,12 @@ from tests.factories import user_with
 from tests.test_staff_email_smtp import smtp_server  # noqa: F401 (a fixture for the desk's tests)
 
 
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Attachments of the desk's tests go to a throwaway directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @dataclass
 class Desk:
     tree: Tree

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Field, NinjaAPI, Query, Router, Schema
 
 from luukku.core.access import Perm
@@ -40,6 +41,13 @@ class QueueOut(Schema):
     counts: dict[str, int] = Field(description="Cases per status category, done ones left out.")
 
 
+class AttachmentOut(Schema):
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
 class MessageOut(Schema):
     id: int
     direction: str
@@ -49,6 +57,7 @@ class MessageOut(Schema):
     subject: str
     text: str
     delivery: str
+    attachments: list[AttachmentOut] = []
     created_at: datetime.datetime
 
 
@@ -154,6 +163,15 @@ def message_out(message: Message) -> dict[str, Any]:
         "subject": message.subject,
         "text": message.body_text,
         "delivery": message.delivery,
+        "attachments": [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": reverse("desk:attachment", args=[message.case.number, a.pk]),
+            }
+            for a in message.attachments.all()
+        ],
         "created_at": message.created_at,
     }
 
@@ -208,7 +226,7 @@ def _detail(case: Case) -> dict[str, Any]:
     case = Case.objects.select_related("queue", "assignee", "locked_by", "custom_status").get(
         pk=case.pk
     )
-    messages = case.messages.select_related("author")
+    messages = case.messages.select_related("author", "case").prefetch_related("attachments")
     return {**case_out(case), "messages": [message_out(m) for m in messages]}
 
 

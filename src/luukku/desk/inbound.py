@@ -174,13 +174,6 @@ def _already_received(message: InboundMessage) -> Message | None:
     )
 
 
-def _attachments_note(message: InboundMessage) -> str:
-    if not message.attachments:
-        return ""
-    names = ", ".join(a.filename for a in message.attachments[:10])
-    return f"; {len(message.attachments)} attachment(s) not stored yet: {names}"
-
-
 def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
     """The desk's handler for inbound email (registered in desk/apps.py)."""
     if message.bounce is not None:
@@ -200,7 +193,8 @@ def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
         subject=message.subject,
         external_id=message.external_id,
         thread_refs=message.references,
-        threading_reason=why + _attachments_note(message),
+        threading_reason=why,
+        attachments=message.attachments,
     )
     if case is not None:
         if message.automatic:  # an out-of-office answer does not reopen anything

@@ -16,10 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from luukku.channels.inbound import InboundAttachment
 from luukku.core import webhooks
 from luukku.core.models import User
 from luukku.customers.actions.timeline import append_event
 from luukku.customers.models import Organization, Person, Sensitivity
+from luukku.desk import attachments
 from luukku.desk.access import may_work
 from luukku.desk.models import (
     DONE,
@@ -79,6 +81,7 @@ class NewMessage:
     external_id: str = ""
     thread_refs: list[str] = field(default_factory=list)
     threading_reason: str = ""
+    attachments: list[InboundAttachment] = field(default_factory=list)
 
 
 def lock_holder(case: Case, *, now: datetime.datetime | None = None) -> User | None:
@@ -142,6 +145,16 @@ def _changed(
 
 
 def _message(case: Case, direction: str, by: User | None, new: NewMessage) -> Message:
+    message = _new_message(case, direction, by, new)
+    if new.attachments:
+        refused = attachments.keep(message, new.attachments)
+        if refused:
+            message.problems = "\n".join(refused)
+            message.save(update_fields=["problems"])
+    return message
+
+
+def _new_message(case: Case, direction: str, by: User | None, new: NewMessage) -> Message:
     return Message.objects.create(
         case=case,
         direction=direction,
@@ -155,7 +168,7 @@ def _message(case: Case, direction: str, by: User | None, new: NewMessage) -> Me
         delivery=Delivery.QUEUED if direction == Direction.OUTBOUND else Delivery.NONE,
         external_id=new.external_id,
         thread_refs=new.thread_refs,
-        threading_reason=new.threading_reason,
+        threading_reason=new.threading_reason[:300],
     )
 
 

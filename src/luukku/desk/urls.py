@@ -12,6 +12,11 @@ urlpatterns = [
     path("cases/<int:number>/take-over/", views.case_take_over, name="case_take_over"),
     path("cases/<int:number>/messages/", views.case_message, name="case_message"),
     path("cases/<int:number>/update/", views.case_update, name="case_update"),
+    path(
+        "cases/<int:number>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
     path("inbound/failed/", views.failed_inbound, name="failed_inbound"),
     path("inbound/<int:receipt_id>/retry/", views.retry_inbound, name="retry_inbound"),
 ]

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from luukku.core.models import User
 from luukku.core.paging import list_page
 from luukku.customers import access as customer_access
 from luukku.desk import access, services
-from luukku.desk.models import DONE, Case, Category, Priority, StatusCategory
+from luukku.desk.models import DONE, Attachment, Case, Category, Priority, StatusCategory
 
 
 def _actor(request: HttpRequest) -> User:
@@ -97,7 +97,9 @@ def _case_context(actor: User, case: Case) -> dict[str, Any]:
     )
     return {
         "case": case,
-        "conversation": case.messages.select_related("author").order_by("created_at", "pk"),
+        "conversation": case.messages.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk"),
         "history": case.history.select_related("actor").order_by("-at", "-pk")[:20],
         "holder": holder,
         "held_by_other": holder is not None and holder.pk != actor.pk,
@@ -267,3 +269,24 @@ def retry_inbound(request: HttpRequest, receipt_id: int) -> HttpResponse:
     else:
         messages.error(request, _("Failed again: %(error)s") % {"error": receipt.error})
     return redirect("desk:failed_inbound")
+
+
+@login_required
+def attachment_download(
+    request: HttpRequest, number: int, attachment_id: int
+) -> HttpResponse | FileResponse:
+    """A message's file, for whoever may see the case: always as a download, with the
+    type read from its content, so nothing a customer sent runs in the agent's browser."""
+    actor = _actor(request)
+    case = access.case_for_actor(actor, number)
+    attachment = Attachment.objects.filter(pk=attachment_id, message__case=case).first()
+    if attachment is None:
+        return render(request, "desk/not_found.html", status=404)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,11 +1,12 @@
 """The service desk: queues, cases, their messages and history."""
 
 from luukku.desk.models.cases import Case, CaseChannel, HistoryEntry, Priority, Tag
-from luukku.desk.models.messages import Delivery, Direction, Message
+from luukku.desk.models.messages import Attachment, Delivery, Direction, Message
 from luukku.desk.models.queues import DONE, CaseStatus, Category, Queue, StatusCategory
 
 __all__ = [
     "DONE",
+    "Attachment",
     "Case",
     "CaseChannel",
     "CaseStatus",

@@ -52,7 +52,9 @@ class Message(models.Model):
     # Channel threading data (for email: Message-ID, In-Reply-To, References).
     external_id = models.CharField(max_length=998, blank=True, db_index=True)
     thread_refs = models.JSONField(default=list, blank=True)
-    threading_reason = models.CharField(max_length=200, blank=True)
+    threading_reason = models.CharField(max_length=300, blank=True)
+    # What arrived but could not be kept (an attachment over the limit), for the agent.
+    problems = models.TextField(blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -68,3 +70,25 @@ class Message(models.Model):
     @property
     def is_note(self) -> bool:
         return self.direction == Direction.NOTE
+
+
+class Attachment(models.Model):
+    """A file that came with a message, kept in Django's storage under a name of our own
+    (the sender's file name is only shown). Its type is read from its first bytes, not
+    taken from the sender."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/", max_length=200)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_id = models.CharField(max_length=200, blank=True)  # for cid: images in the HTML
+    inline = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename
