@@ -11,7 +11,7 @@ from luukku.channels.models import Mailbox
 from luukku.core.models import OrgUnit, User
 from luukku.customers.models import Person, Sensitivity
 from luukku.desk import services
-from luukku.desk.models import Case, Category, Queue
+from luukku.desk.models import Case, Category, Queue, StandardAnswer
 
 QUEUES = [
     # unit slug, queue name, restricted, categories
@@ -47,6 +47,32 @@ REQUESTS = {
     ],
 }
 
+ANSWERS_DEMO = [
+    (
+        "nordby",
+        "Thanks, we are on it",
+        "en",
+        'Hi {{ customer.first_name | default: "there" }},\n\nThank you for your message about '
+        '"{{ case.subject }}". We are looking into it and will be back to you shortly.\n\n'
+        "Best regards,\n{{ agent.name }}",
+    ),
+    (
+        "nordby",
+        "Takk, vi ser på det",
+        "nb",
+        'Hei {{ customer.first_name | default: "" }},\n\nTakk for meldingen om '
+        "«{{ case.subject }}». Vi ser på saken og kommer tilbake til deg snart.\n\n"
+        "Vennlig hilsen\n{{ agent.name }}",
+    ),
+    (
+        "housing",
+        "Repair booked",
+        "",
+        "Hi {{ customer.first_name }},\n\nA caretaker will come within three working days. "
+        "Your case number is {{ case.number }}.\n\n{{ agent.name }}",
+    ),
+]
+
 ANSWERS = [
     "Thank you for writing. We have passed this on and will be in touch shortly.",
     "Thanks! This is sorted now; let us know if anything else comes up.",
@@ -78,6 +104,10 @@ def load_desk_demo(units: dict[str, OrgUnit], *, seed: int = 11) -> int:
             Category.objects.get_or_create(name=c, org_unit=units[slug], parent=None)[0]
             for c in category_names
         ]
+    for unit_slug, title, language, body in ANSWERS_DEMO:
+        StandardAnswer.objects.get_or_create(
+            title=title, org_unit=units[unit_slug], defaults={"language": language, "body": body}
+        )
     if Case.objects.exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)

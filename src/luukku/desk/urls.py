@@ -1,6 +1,6 @@
 from django.urls import path
 
-from luukku.desk import views
+from luukku.desk import answer_views, views
 
 app_name = "desk"
 
@@ -17,6 +17,15 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path("cases/<int:number>/answers/", answer_views.answer_search, name="answer_search"),
+    path(
+        "cases/<int:number>/answers/<int:answer_id>/",
+        answer_views.answer_insert,
+        name="answer_insert",
+    ),
+    path("answers/", answer_views.answer_list, name="answers"),
+    path("answers/new/", answer_views.answer_edit, name="answer_create"),
+    path("answers/<int:answer_id>/", answer_views.answer_edit, name="answer_edit"),
     path("inbound/failed/", views.failed_inbound, name="failed_inbound"),
     path("inbound/<int:receipt_id>/retry/", views.retry_inbound, name="retry_inbound"),
 ]

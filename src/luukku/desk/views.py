@@ -21,7 +21,8 @@ from luukku.core.access import Perm, can, require
 from luukku.core.models import User
 from luukku.core.paging import list_page
 from luukku.customers import access as customer_access
-from luukku.desk import access, services
+from luukku.desk import access, answer_views, services
+from luukku.desk.answers import AnswerError
 from luukku.desk.models import DONE, Attachment, Case, Category, Priority, StatusCategory
 
 
@@ -127,6 +128,11 @@ def case_view(request: HttpRequest, number: int) -> HttpResponse:
     if access.may_work(actor, case) and services.lock_holder(case) is None:
         services.claim_case(case, by=actor)
     draft = request.session.pop("draft", "")
+    if answer := request.GET.get("answer", ""):  # a standard answer chosen without JavaScript
+        try:
+            draft = answer_views.filled_answer(actor, number, answer) or draft
+        except AnswerError as exc:
+            messages.error(request, str(exc))
     return render(request, "desk/case.html", {**_case_context(actor, case), "draft": draft})
 
 

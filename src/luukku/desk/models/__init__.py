@@ -1,5 +1,6 @@
 """The service desk: queues, cases, their messages and history."""
 
+from luukku.desk.models.answers import StandardAnswer
 from luukku.desk.models.cases import Case, CaseChannel, HistoryEntry, Priority, Tag
 from luukku.desk.models.messages import Attachment, Delivery, Direction, Message
 from luukku.desk.models.queues import DONE, CaseStatus, Category, Queue, StatusCategory
@@ -17,6 +18,7 @@ __all__ = [
     "Message",
     "Priority",
     "Queue",
+    "StandardAnswer",
     "StatusCategory",
     "Tag",
 ]
