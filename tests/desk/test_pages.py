@@ -91,3 +91,29 @@ def test_staff_of_other_units_do_not_see_the_case_or_queue(desk: Desk) -> None:
     assert kari.get(f"/desk/cases/{case.number}/").status_code == 404
     assert kari.get("/desk/queues/health/").status_code == 404
     assert "Health" not in kari.get("/desk/").content.decode()
+
+
+def test_an_agent_splits_and_merges_from_the_case_page(desk: Desk) -> None:
+    from luukku.desk.services import receive
+
+    case = new_case(desk)
+    receive(case, NewMessage(text="And the window is broken."))
+    case.refresh_from_db()
+    window = case.messages.get(body_text="And the window is broken.")
+    kari = logged_in(desk.kari)
+
+    split = kari.post(
+        f"/desk/cases/{case.number}/split/",
+        {"message": [window.pk], "subject": "Broken window", "version": case.version},
+        follow=True,
+    )
+    child = Case.objects.get(subject="Broken window")
+    assert f"Split off as case {child.number}." in split.content.decode()
+
+    merged = kari.post(
+        f"/desk/cases/{child.number}/merge/",
+        {"into": f"#{case.number}", "version": child.version},
+        follow=True,
+    )
+    assert f"Merged into case {case.number}." in merged.content.decode()
+    assert case.messages.count() == 2

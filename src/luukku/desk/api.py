@@ -320,6 +320,42 @@ def post_message(
     return 201, message_out(message)
 
 
+class MergeIn(StrictSchema):
+    into: int = Field(description="Number of the case that takes this one's messages.")
+    version: int
+
+
+class SplitIn(StrictSchema):
+    messages: list[int] = Field(description="Ids of the messages that form the new case.")
+    subject: str = Field("", max_length=300)
+    version: int
+
+
+@router.post("/cases/{number}/merge", response=CaseDetail)
+def merge_case(request: HttpRequest, number: int, payload: MergeIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    into = access.case_for_actor(actor, payload.into, Perm.CASE_WORK)
+    with audit_channel("api"):
+        survivor = services.merge_case(case, into=into, by=actor, version=payload.version)
+    return _detail(survivor)
+
+
+@router.post("/cases/{number}/split", response={201: CaseDetail})
+def split_case(request: HttpRequest, number: int, payload: SplitIn) -> tuple[int, dict[str, Any]]:
+    actor = actor_of(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    with audit_channel("api"):
+        child = services.split_case(
+            case,
+            message_ids=payload.messages,
+            subject=payload.subject,
+            by=actor,
+            version=payload.version,
+        )
+    return 201, _detail(child)
+
+
 def _activity(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
     return [
         {"at": e.at.isoformat(), "by": _name(e.actor), "change": e.kind, **e.details}

@@ -356,6 +356,61 @@ def assign_case(case: Case, *, to: User | None, by: User, version: int | None) -
 
 
 @transaction.atomic
+def merge_case(case: Case, *, into: Case, by: User, version: int | None) -> Case:
+    """Move every message of `case` to `into`; `case` is closed and points to it."""
+    if case.pk == into.pk:
+        raise CaseError(_("A case cannot be merged into itself."))
+    if into.merged_into_id is not None:
+        raise CaseError(_("That case was itself merged into another; merge into that one."))
+    case = _fresh(case, by, version, needs_lock=True)
+    survivor = _fresh(into, by, None, needs_lock=False)
+    require_worker(by, case)
+    require_worker(by, survivor)
+    moved = Message.objects.filter(case=case).update(case=survivor)
+    case.merged_into, case.status, case.custom_status = survivor, StatusCategory.CLOSED, None
+    case.resolved_at = timezone.now()
+    _changed(
+        case,
+        by,
+        "merged",
+        {"into": survivor.number, "messages": moved},
+        fields=["merged_into", "status", "custom_status", "resolved_at"],
+    )
+    _changed(survivor, by, "merged_in", {"from": case.number, "messages": moved}, fields=[])
+    return survivor
+
+
+@transaction.atomic
+def split_case(
+    case: Case, *, message_ids: list[int], subject: str, by: User, version: int | None
+) -> Case:
+    """Move the chosen messages to a new case of the same queue and customer, a child
+    of this one."""
+    case = _fresh(case, by, version, needs_lock=True)
+    require_worker(by, case)
+    chosen = Message.objects.filter(case=case, pk__in=message_ids)
+    if not message_ids or chosen.count() != len(set(message_ids)):
+        raise CaseError(_("Choose messages of this case to split off."))
+    if chosen.count() == case.messages.count():
+        raise CaseError(_("Leave at least one message on the case."))
+    child = open_case(
+        queue=case.queue,
+        subject=subject or case.subject,
+        by=by,
+        channel=case.channel,
+        person=case.person,
+        organization=case.organization,
+        priority=case.priority,
+        category=case.category,
+    )
+    child.parent = case
+    child.save(update_fields=["parent"])
+    moved = chosen.update(case=child)
+    _changed(case, by, "split", {"into": child.number, "messages": moved}, fields=[])
+    return child
+
+
+@transaction.atomic
 def claim_case(case: Case, *, by: User, take_over: bool = False) -> Case:
     """Start (or keep) working on the case: a soft lock the page renews while it is open.
     Someone else's live lock is only broken by taking over, which the history records."""

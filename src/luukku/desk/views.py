@@ -33,7 +33,9 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _rows(cases: Any) -> Any:
-    return cases.select_related("queue", "assignee", "locked_by", "person", "custom_status")
+    return cases.select_related(
+        "queue", "assignee", "locked_by", "person", "custom_status", "merged_into", "parent"
+    )
 
 
 @login_required
@@ -296,3 +298,42 @@ def attachment_download(
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_POST
+def case_merge(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    target = request.POST.get("into", "").strip().lstrip("#")
+    try:
+        if not target.isdigit():
+            raise services.CaseError(_("Give the number of the case to merge into."))
+        into = access.case_for_actor(actor, int(target), Perm.CASE_WORK)
+        survivor = services.merge_case(case, into=into, by=actor, version=_version(request))
+    except services.CaseError as exc:
+        _refused(request, exc)
+        return redirect("desk:case", number=number)
+    messages.success(request, _("Merged into case %(number)s.") % {"number": survivor.number})
+    return redirect("desk:case", number=survivor.number)
+
+
+@login_required
+@require_POST
+def case_split(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    chosen = [int(v) for v in request.POST.getlist("message") if v.isdigit()]
+    try:
+        child = services.split_case(
+            case,
+            message_ids=chosen,
+            subject=request.POST.get("subject", ""),
+            by=actor,
+            version=_version(request),
+        )
+    except services.CaseError as exc:
+        _refused(request, exc)
+        return redirect("desk:case", number=number)
+    messages.success(request, _("Split off as case %(number)s.") % {"number": child.number})
+    return redirect("desk:case", number=child.number)

@@ -174,6 +174,9 @@ HISTORY_LABELS = {
     "classified": _("priority or category changed"),
     "taken_over": _("taken over"),
     "bounced": _("reply bounced"),
+    "merged": _("merged into another case"),
+    "merged_in": _("another case merged in"),
+    "split": _("messages split off into a new case"),
     "acknowledged": _("receipt acknowledged"),
     "not_acknowledged": _("receipt not acknowledged"),
 }
