@@ -10,7 +10,7 @@ MO_FILES := $(LOCALES:.po=.mo)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/luukku
 PORT ?= 8000
 
-.PHONY: run test check lint typecheck pytest smoke install install-test browser messages makemessages clean
+.PHONY: run test check lint typecheck pytest smoke install install-test browser servers messages makemessages clean
 
 run: install $(HTMX) $(MO_FILES)
 	@mkdir -p var
@@ -18,7 +18,7 @@ run: install $(HTMX) $(MO_FILES)
 	LUUKKU_DEBUG=$${LUUKKU_DEBUG:-1} $(BIN)/luukku demo --if-empty
 	LUUKKU_DEBUG=$${LUUKKU_DEBUG:-1} $(BIN)/luukku serve --port $(PORT)
 
-test: install-test $(HTMX) $(MO_FILES) browser check pytest smoke
+test: install-test $(HTMX) $(MO_FILES) browser servers check pytest smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Install Chromium first: sudo apt-get install chromium"; exit 1; fi; }
+
+# A real IMAP server for the tests that fetch mail (each test starts its own).
+servers:
+	@test -x /usr/sbin/dovecot || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq dovecot-imapd >/dev/null; \
+	  else echo "Install Dovecot first: sudo apt-get install dovecot-imapd"; exit 1; fi; }
 
 lint: install-test
 	$(BIN)/ruff check src tests bench

@@ -10,4 +10,4 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the channels' jobs, periodic ones included, in every process.
-        from luukku.channels.email import receive, send  # noqa: F401
+        from luukku.channels.email import imap, receive, send  # noqa: F401

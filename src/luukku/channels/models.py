@@ -25,6 +25,37 @@ class Mailbox(models.Model):
         help_text=_("Answer a new case's first mail at once with its case number."),
     )
 
+    # Fetching from an IMAP server, when mail is not delivered to our SMTP receiver.
+    class ImapSecurity(models.TextChoices):
+        SSL = "ssl", _("IMAPS (TLS from the start)")
+        STARTTLS = "starttls", _("STARTTLS")
+        NONE = "none", _("None (only on a trusted network)")
+
+    imap_host = models.CharField(_("IMAP server"), max_length=200, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(
+        _("IMAP security"), max_length=16, choices=ImapSecurity.choices, default=ImapSecurity.SSL
+    )
+    imap_username = models.CharField(_("IMAP user"), max_length=200, blank=True)
+    imap_password_env = models.CharField(
+        _("IMAP password variable"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The environment variable that holds the password; passwords are not kept in "
+            "the database."
+        ),
+    )
+    imap_folder = models.CharField(_("IMAP folder"), max_length=200, default="INBOX")
+    imap_done_folder = models.CharField(
+        _("move fetched mail to"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: fetched mail is only marked as read."),
+    )
+    imap_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    imap_error = models.TextField(blank=True, editable=False)
+
     class Meta:
         verbose_name = _("mailbox")
         verbose_name_plural = _("mailboxes")
