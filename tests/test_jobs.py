@@ -121,7 +121,8 @@ def test_periodic_jobs_are_enqueued_once_per_interval() -> None:
 
     assert "luukku.core.tasks.mark_idle_staff" in first
     assert again == []
-    assert later == ["luukku.core.tasks.mark_idle_staff"]
+    # Only the jobs due again within two minutes (idle staff, mail fetching) come back.
+    assert "luukku.core.tasks.mark_idle_staff" in later and set(later) < set(first)
     assert PeriodicRun.objects.get(name="luukku.core.tasks.mark_idle_staff").next_run_at > now
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from luukku.desk import answer_views, views
+from luukku.desk import answer_views, mailbox_views, views
 
 app_name = "desk"
 
@@ -28,6 +28,9 @@ urlpatterns = [
     path("answers/", answer_views.answer_list, name="answers"),
     path("answers/new/", answer_views.answer_edit, name="answer_create"),
     path("answers/<int:answer_id>/", answer_views.answer_edit, name="answer_edit"),
+    path("mailboxes/", mailbox_views.mailbox_list, name="mailboxes"),
+    path("mailboxes/new/", mailbox_views.mailbox_edit, name="mailbox_create"),
+    path("mailboxes/<int:mailbox_id>/", mailbox_views.mailbox_edit, name="mailbox_edit"),
     path("inbound/failed/", views.failed_inbound, name="failed_inbound"),
     path("inbound/<int:receipt_id>/retry/", views.retry_inbound, name="retry_inbound"),
 ]
