@@ -117,3 +117,48 @@ def test_an_agent_splits_and_merges_from_the_case_page(desk: Desk) -> None:
     )
     assert f"Merged into case {case.number}." in merged.content.decode()
     assert case.messages.count() == 2
+
+
+def test_queue_filters_sorting_and_a_saved_view(desk: Desk) -> None:
+    from luukku.desk.services import assign_case, classify_case
+
+    calm = new_case(desk)
+    urgent = new_case(desk)
+    classify_case(urgent, by=desk.kari, version=urgent.version, priority="urgent")
+    mine = new_case(desk)
+    assign_case(mine, to=desk.kari, by=desk.kari, version=mine.version)
+    kari = logged_in(desk.kari)
+
+    def numbers(query: str) -> list[str]:
+        rows = kari.get(f"/desk/queues/housing/?{query}", HTTP_HX_REQUEST="true")
+        return [
+            line.split('data-case="')[1].split('"')[0]
+            for line in rows.content.decode().splitlines()
+            if 'data-case="' in line
+        ]
+
+    assert numbers("sort=priority")[0] == str(urgent.number)
+    assert numbers("assignee=me") == [str(mine.number)]
+    assert numbers("assignee=none&priority=normal&sort=created") == [str(calm.number)]
+
+    kari.post("/desk/queues/housing/views/", {"name": "Mine", "query": "assignee=me"})
+    page = kari.get("/desk/queues/housing/").content.decode()
+    assert 'href="?assignee=me">Mine</a>' in page
+    assert (
+        'href="?assignee=me"'
+        not in logged_in(desk.ola).get("/desk/queues/housing/").content.decode()
+    )
+
+
+def test_the_api_filters_by_a_username_and_priority(desk: Desk) -> None:
+    from luukku.desk.services import assign_case
+    from tests.conftest import bearer
+
+    case = new_case(desk)
+    assign_case(case, to=desk.ola, by=desk.kari, version=case.version)
+    new_case(desk)
+
+    found = bearer(desk.kari).get("/api/v1/cases?assignee=ola&priority=normal").json()["items"]
+    assert [c["number"] for c in found] == [case.number]
+    nobody = bearer(desk.kari).get("/api/v1/cases?assignee=none").json()["items"]
+    assert case.number not in [c["number"] for c in nobody] and len(nobody) == 1

@@ -6,7 +6,7 @@ import datetime
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Query, Router, Schema
@@ -20,6 +20,7 @@ from luukku.core.restapi.problems import problem
 from luukku.core.restapi.schema import StrictSchema
 from luukku.customers import access as customer_access
 from luukku.desk import access, services
+from luukku.desk.filters import CaseFilter, filter_cases
 from luukku.desk.models import (
     DONE,
     Case,
@@ -94,7 +95,9 @@ class CaseFilters(Schema):
     queue: str | None = Field(None, description="A queue's short name.")
     status: list[StatusCategory] | None = Field(None, description="Status categories.")
     open: bool | None = Field(None, description="Only cases not resolved or closed.")
-    assignee: str | None = Field(None, description='A username, or "me".')
+    assignee: str | None = Field(None, description='A username, "me", or "none" (nobody).')
+    priority: list[Priority] | None = None
+    category_id: int | None = None
     delegated_by_me: bool = False
     person_id: int | None = None
 
@@ -206,18 +209,19 @@ def list_cases(request: HttpRequest, params: Query[CaseFilters]) -> dict[str, An
     rows = _cases(actor)
     if params.queue:
         rows = rows.filter(queue__slug=params.queue)
-    if params.status:
-        rows = rows.filter(status__in=params.status)
-    if params.open:
-        rows = rows.exclude(status__in=DONE)
-    if params.assignee:
-        rows = rows.filter(
-            assignee=actor if params.assignee == "me" else Q(assignee__username=params.assignee)
-        )
-    if params.delegated_by_me:
-        rows = rows.filter(delegated_by=actor).exclude(status__in=DONE)
-    if params.person_id:
-        rows = rows.filter(person_id=params.person_id)
+    rows = filter_cases(
+        rows,
+        CaseFilter(
+            status=list(params.status or []) or None,
+            open=bool(params.open),
+            assignee=params.assignee or "",
+            priority=list(params.priority or []) or None,
+            category_id=params.category_id,
+            delegated_by_me=params.delegated_by_me,
+            person_id=params.person_id,
+        ),
+        actor,
+    )
     page, next_cursor = page_of(rows, cursor=params.cursor, limit=params.limit)
     return {"items": [case_out(c) for c in page], "next_cursor": next_cursor}
 

@@ -7,6 +7,7 @@ app_name = "desk"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("queues/<slug:slug>/", views.queue_cases, name="queue"),
+    path("queues/<slug:slug>/views/", views.save_view, name="save_view"),
     path("cases/<int:number>/", views.case_view, name="case"),
     path("cases/<int:number>/heartbeat/", views.case_heartbeat, name="case_heartbeat"),
     path("cases/<int:number>/take-over/", views.case_take_over, name="case_take_over"),

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,9 +22,17 @@ from luukku.core.access import Perm, can, require
 from luukku.core.models import User
 from luukku.core.paging import list_page
 from luukku.customers import access as customer_access
-from luukku.desk import access, answer_views, services
+from luukku.desk import access, answer_views, filters, services
 from luukku.desk.answers import AnswerError
-from luukku.desk.models import DONE, Attachment, Case, Category, Priority, StatusCategory
+from luukku.desk.models import (
+    DONE,
+    Attachment,
+    Case,
+    Category,
+    Priority,
+    SavedView,
+    StatusCategory,
+)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -65,29 +74,53 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def queue_cases(request: HttpRequest, slug: str) -> HttpResponse:
-    """A queue's cases; the table part is fetched again every few seconds while open."""
+    """A queue's cases, filtered and sorted; the table part is fetched again every few
+    seconds while open."""
     actor = _actor(request)
     queue = access.queues_visible_to(actor).filter(slug=slug).first()
     if queue is None:
         require(actor, Perm.CASE_VIEW)
         return render(request, "desk/not_found.html", status=404)
-    state = request.GET.get("state", "open")
-    cases = _rows(access.cases_visible_to(actor).filter(queue=queue))
-    if state == "open":
-        cases = cases.exclude(status__in=DONE)
-    elif state in StatusCategory.values:
-        cases = cases.filter(status=state)
-    page = list_page(cases.order_by("-updated_at", "-pk"), request.GET.get("page"))
+    wanted = filters.from_query(request.GET)
+    cases = filters.filter_cases(
+        _rows(access.cases_visible_to(actor).filter(queue=queue)), wanted, actor
+    )
+    page = list_page(filters.sorted_cases(cases, wanted.sort), request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "queue": queue,
         "page": page,
-        "state": state,
+        "state": request.GET.get("state", "open"),
         "states": StatusCategory.choices,
+        "priorities": Priority.choices,
+        "categories": Category.objects.filter(org_unit=queue.org_unit),
+        "chosen_priorities": wanted.priority or [],
+        "views": SavedView.objects.filter(user=actor, queue=queue),
+        "query": query.urlencode(),
         "now": timezone.now(),
     }
     if request.headers.get("HX-Request"):
         return render(request, "desk/_case_rows.html", context)
     return render(request, "desk/queue.html", context)
+
+
+@login_required
+@require_POST
+def save_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Keep the queue page's current filter under a name, for the person who saved it."""
+    actor = _actor(request)
+    queue = access.queues_visible_to(actor).filter(slug=slug).first()
+    if queue is None:
+        return render(request, "desk/not_found.html", status=404)
+    name = request.POST.get("name", "").strip()[:60]
+    query = request.POST.get("query", "")[:500]
+    if name:
+        SavedView.objects.update_or_create(
+            user=actor, queue=queue, name=name, defaults={"query": query}
+        )
+        messages.success(request, _("View saved."))
+    return redirect(f"{reverse('desk:queue', args=[queue.slug])}?{query}")
 
 
 def _case_context(actor: User, case: Case) -> dict[str, Any]:

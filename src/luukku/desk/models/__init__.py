@@ -3,7 +3,14 @@
 from luukku.desk.models.answers import StandardAnswer
 from luukku.desk.models.cases import Case, CaseChannel, HistoryEntry, Priority, Tag
 from luukku.desk.models.messages import Attachment, Delivery, Direction, Message
-from luukku.desk.models.queues import DONE, CaseStatus, Category, Queue, StatusCategory
+from luukku.desk.models.queues import (
+    DONE,
+    CaseStatus,
+    Category,
+    Queue,
+    SavedView,
+    StatusCategory,
+)
 
 __all__ = [
     "DONE",
@@ -18,6 +25,7 @@ __all__ = [
     "Message",
     "Priority",
     "Queue",
+    "SavedView",
     "StandardAnswer",
     "StatusCategory",
     "Tag",

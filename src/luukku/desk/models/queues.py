@@ -102,3 +102,20 @@ class CaseStatus(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SavedView(models.Model):
+    """A person's named filter of a queue ("urgent and unassigned")."""
+
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="saved_case_views")
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(max_length=500)  # the queue page's query string
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

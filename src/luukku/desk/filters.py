@@ -1,0 +1,76 @@
+"""The case filters the queue pages and the API share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case as Choose
+from django.db.models import IntegerField, QuerySet, Value, When
+
+from luukku.core.models import User
+from luukku.desk.models import DONE, Case, Priority
+
+SORTS = ("updated", "created", "priority")
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+@dataclass
+class CaseFilter:
+    status: list[str] | None = None
+    open: bool = False
+    assignee: str = ""  # "me", "none" (nobody) or a username
+    priority: list[str] | None = None
+    category_id: int | None = None
+    delegated_by_me: bool = False
+    person_id: int | None = None
+    sort: str = "updated"
+
+
+def filter_cases(rows: QuerySet[Case], f: CaseFilter, actor: User) -> QuerySet[Case]:
+    if f.status:
+        rows = rows.filter(status__in=f.status)
+    if f.open:
+        rows = rows.exclude(status__in=DONE)
+    if f.assignee == "me":
+        rows = rows.filter(assignee=actor)
+    elif f.assignee == "none":
+        rows = rows.filter(assignee__isnull=True)
+    elif f.assignee:
+        rows = rows.filter(assignee__username=f.assignee)
+    if f.priority:
+        rows = rows.filter(priority__in=f.priority)
+    if f.category_id:
+        rows = rows.filter(category_id=f.category_id)
+    if f.delegated_by_me:
+        rows = rows.filter(delegated_by=actor).exclude(status__in=DONE)
+    if f.person_id:
+        rows = rows.filter(person_id=f.person_id)
+    return rows
+
+
+def sorted_cases(rows: QuerySet[Case], sort: str) -> QuerySet[Case]:
+    if sort == "created":
+        return rows.order_by("-created_at", "-pk")
+    if sort == "priority":
+        rank: Any = Choose(
+            *[When(priority=p, then=Value(n)) for p, n in PRIORITY_RANK.items()],
+            default=Value(9),
+            output_field=IntegerField(),
+        )
+        return rows.annotate(rank=rank).order_by("rank", "-updated_at", "-pk")
+    return rows.order_by("-updated_at", "-pk")
+
+
+def from_query(params: Any) -> CaseFilter:
+    """A filter from a page's query string (?state=open&priority=high&assignee=me...)."""
+    state = params.get("state", "open")
+    category = params.get("category", "")
+    return CaseFilter(
+        status=[state] if state not in ("open", "all", "") else None,
+        open=state == "open",
+        assignee=params.get("assignee", ""),
+        priority=params.getlist("priority") or None,
+        category_id=int(category) if category.isdigit() else None,
+        sort=params.get("sort") if params.get("sort") in SORTS else "updated",
+    )
