@@ -8,48 +8,78 @@ the size limit is refused at DATA (552). Each accepted message is stored before 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from typing import Any
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from asgiref.sync import sync_to_async
-from django.db import connections
+from django.db import close_old_connections, connections
 
 from luukku.channels.email.receive import MAX_BYTES, accept
 from luukku.channels.models import Mailbox
 
 logger = logging.getLogger("luukku.channels.email")
 
+T = TypeVar("T")
+
 
 def _find(address: str) -> Mailbox | None:
     return Mailbox.objects.filter(address__iexact=address.strip(), is_active=True).first()
 
 
-def _mailbox(address: str) -> Mailbox | None:
-    try:
-        return _find(address)
-    finally:
-        connections.close_all()  # this thread's connection: the pool's threads come and go
-
-
 def _deliver(addresses: list[str], content: bytes) -> None:
-    try:
-        for address in addresses:
-            mailbox = _find(address)
-            if mailbox is not None:
-                accept(mailbox, content)
-    finally:
-        connections.close_all()
+    for address in addresses:
+        mailbox = _find(address)
+        if mailbox is not None:
+            accept(mailbox, content)
+
+
+class _Workers:
+    """The threads that store mail, each keeping its database connection between
+    messages, all closed when the receiver stops."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="luukku-mail")
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, self._call, function, args)
+
+    @staticmethod
+    def _call(function: Callable[..., T], args: tuple[Any, ...]) -> T:
+        close_old_connections()  # a connection the database dropped is replaced
+        return function(*args)
+
+    def shutdown(self) -> None:
+        # One task per thread (they wait for each other), each closing its connection.
+        barrier = threading.Barrier(self.size, timeout=10)
+
+        def close() -> None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+            connections.close_all()
+
+        for future in [self.pool.submit(close) for _ in range(self.size)]:
+            future.result()
+        self.pool.shutdown(wait=True)
 
 
 class DeliverToMailboxes:
     """aiosmtpd handler: the hooks are called by aiosmtpd with these names."""
 
+    def __init__(self, workers: int = 4) -> None:
+        self.workers = _Workers(workers)
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
-        if await sync_to_async(_mailbox, thread_sensitive=False)(address) is None:
+        if await self.workers.run(_find, address) is None:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -57,18 +87,24 @@ class DeliverToMailboxes:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         try:
-            await sync_to_async(_deliver, thread_sensitive=False)(
-                list(envelope.rcpt_tos), bytes(content)
-            )
+            await self.workers.run(_deliver, list(envelope.rcpt_tos), bytes(content))
         except Exception:  # the store failed: tell the sender to try again later
             logger.exception("could not store an inbound message")
             return "451 4.3.0 Could not store the message; try again later"
         return "250 2.0.0 Message accepted"
 
 
+class _Receiver(Controller):
+    def stop(self, *args: Any, **kwargs: Any) -> None:
+        super().stop(*args, **kwargs)
+        handler = self.handler
+        assert isinstance(handler, DeliverToMailboxes)
+        handler.workers.shutdown()
+
+
 def receiver(host: str, port: int) -> Controller:
     """A receiver on host:port, not yet started (`.start()`, `.stop()`)."""
-    return Controller(
+    return _Receiver(
         DeliverToMailboxes(),
         hostname=host,
         port=port,

@@ -1,0 +1,104 @@
+"""Inbound email to stored, threaded cases, through the SMTP receiver.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/luukku_bench \\
+        .venv/bin/python -m bench.desk_inbound --messages 2000 --senders 4
+
+Starts the receiver `luukku serve` runs (in this process, on a free loopback port),
+sends `--messages` mails from `--senders` concurrent SMTP clients (each its own
+connection, one mail per transaction, as mail servers deliver), half of them new
+conversations and half answers to earlier ones, and reports messages per second from
+the first connection to the last stored case message. Needs the demo organization
+(loaded if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import smtplib
+import socket
+import threading
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luukku.settings")
+os.environ.setdefault("LUUKKU_DEBUG", "1")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _mail(run: str, n: int, answer_to: int | None) -> bytes:
+    sender = f"bench.{run}.{n % 500}@example.test"
+    headers = [
+        f"From: Bench Customer {n % 500} <{sender}>",
+        "To: housing@demo.luukku.test",
+        f"Subject: {'Re: ' if answer_to is not None else ''}Question {answer_to or n}",
+        f"Message-ID: <bench-{run}-{n}@example.test>",
+        "Content-Type: text/plain; charset=utf-8",
+    ]
+    if answer_to is not None:
+        ref = f"<bench-{run}-{answer_to}@example.test>"
+        headers += [f"In-Reply-To: {ref}", f"References: {ref}"]
+    body = f"Hei,\r\n\r\nDette er melding nummer {n}.\r\n\r\nHilsen\r\nBench\r\n"
+    return ("\r\n".join(headers) + "\r\n\r\n" + body).encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--senders", type=int, default=4)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    from luukku.channels.email.smtp_receiver import receiver
+    from luukku.channels.models import Mailbox
+    from luukku.desk.models import Message
+
+    call_command("migrate", verbosity=0)
+    if not Mailbox.objects.filter(address="housing@demo.luukku.test").exists():
+        call_command("demo", "--persons", "200", verbosity=0)
+    Mailbox.objects.filter(address="housing@demo.luukku.test").update(acknowledge=False)
+    before = Message.objects.count()
+    connections.close_all()
+
+    port = _free_port()
+    server = receiver("127.0.0.1", port)
+    server.start()
+    run = str(int(time.time()))
+    rng = random.Random(1)
+    mails = [
+        _mail(run, n, rng.randrange(n) if n > 10 and n % 2 else None) for n in range(args.messages)
+    ]
+    shares = [mails[i :: args.senders] for i in range(args.senders)]
+
+    def send(share: list[bytes]) -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
+            for raw in share:
+                client.sendmail("bench@example.test", ["housing@demo.luukku.test"], raw)
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=send, args=(s,)) for s in shares]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    server.stop()
+    stored = Message.objects.count() - before
+    print(
+        f"inbound: {args.messages:,} mails from {args.senders} senders in {elapsed:.1f} s = "
+        f"{args.messages / elapsed:,.0f} messages/s ({stored:,} stored; {connection.vendor})"
+    )
+
+
+if __name__ == "__main__":
+    main()
