@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from luukku.channels.models import Mailbox
 from luukku.core.models import Role, User
 from luukku.customers.actions.parties import create_party
 from luukku.customers.models import Person
@@ -51,3 +52,14 @@ def desk(tree: Tree) -> Desk:
             Person, values={"first_name": "Aino", "last_name": "Virtanen"}, by=None
         ).party,
     )
+
+
+@pytest.fixture
+def mailbox(desk: Desk) -> Mailbox:
+    """housing@demo.luukku.test, feeding the housing queue."""
+    box = Mailbox.objects.create(
+        address="housing@demo.luukku.test", name="Nordby Housing", org_unit=desk.tree.housing
+    )
+    desk.housing.mailbox = box
+    desk.housing.save()
+    return box

@@ -25,16 +25,6 @@ from tests.test_staff_email_smtp import use_smtp
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def mailbox(desk: Desk) -> Mailbox:
-    box = Mailbox.objects.create(
-        address="housing@demo.luukku.test", name="Housing", org_unit=desk.tree.housing
-    )
-    desk.housing.mailbox = box
-    desk.housing.save()
-    return box
-
-
 def test_a_made_up_thread_id_in_our_format_opens_a_new_case(desk: Desk, mailbox: Mailbox) -> None:
     accept(mailbox, mail())
     case = Case.objects.get()

@@ -28,16 +28,6 @@ FIRST = (
 )
 
 
-@pytest.fixture
-def mailbox(desk: Desk) -> Mailbox:
-    box = Mailbox.objects.create(
-        address="housing@demo.luukku.test", name="Nordby Housing", org_unit=desk.tree.housing
-    )
-    desk.housing.mailbox = box
-    desk.housing.save()
-    return box
-
-
 def test_mail_in_reply_out_answer_back_into_the_same_case(
     desk: Desk,
     mailbox: Mailbox,

@@ -19,16 +19,6 @@ pytestmark = pytest.mark.django_db
 CORPUS = Path(__file__).parent.parent / "channels" / "corpus"
 
 
-@pytest.fixture
-def mailbox(desk: Desk) -> Mailbox:
-    box = Mailbox.objects.create(
-        address="housing@demo.luukku.test", name="Housing", org_unit=desk.tree.housing
-    )
-    desk.housing.mailbox = box
-    desk.housing.save()
-    return box
-
-
 def mail(
     *,
     sender: str = "kari.nordmann@example.no",
