@@ -123,6 +123,18 @@ def _changed(
     """Save a change: a new version, a history entry, the customer's timeline, webhooks."""
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
+    return _record(case, by, kind, details, timeline=timeline)
+
+
+def _record(
+    case: Case,
+    by: User | None,
+    kind: str,
+    details: dict[str, Any],
+    *,
+    timeline: dict[str, Any] | None = None,
+) -> HistoryEntry:
+    """Tell of the case's current version: history, the customer's timeline, webhooks."""
     entry = HistoryEntry.objects.create(
         case=case, actor=by, kind=kind, details={**details, "version": case.version}
     )
@@ -205,11 +217,10 @@ def open_case(
         organization=organization,
         priority=priority,
         category=category,
-        version=0,  # becomes 1 with the creation below
     )
     if first is not None:
         _message(case, first_direction, by, first)
-    _changed(case, by, "case_created", {"queue": queue.slug, "channel": channel}, fields=[])
+    _record(case, by, "case_created", {"queue": queue.slug, "channel": channel})
     return case
 
 

@@ -61,7 +61,8 @@ def handle(receipt: InboundReceipt) -> InboundReceipt:
             receipt.status = InboundReceipt.Status.HANDLED
             receipt.error = ""
             receipt.handled_at = timezone.now()
-            receipt.save()
+            # Not the raw message again: it is stored already, and may be megabytes.
+            receipt.save(update_fields=["outcome", "status", "error", "handled_at", "attempts"])
     except Exception as exc:  # anything at all: the message waits in the failed list
         logger.exception("inbound message %s failed", receipt.pk)
         receipt.status = InboundReceipt.Status.FAILED
