@@ -21,7 +21,7 @@ def read(name: str) -> InboundMessage:
 def test_every_message_of_the_corpus_is_read_without_an_error(name: str) -> None:
     message = read(name)
     assert message.channel == "email"
-    assert message.text or message.attachments or message.bounce
+    assert message.subject or message.text or message.attachments or message.bounce
 
 
 def test_plain_utf8_mail() -> None:
@@ -129,3 +129,69 @@ def test_a_message_without_id_or_sender_address_is_still_read() -> None:
     m = read("15-no-message-id-bad-from.eml")
     assert (m.sender, m.external_id, m.subject) == ("", "", "")
     assert m.text == "Who am I?"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "files"),
+    [
+        (
+            "16-outlook-reply-sv.eml",
+            "Tack för svaret!\n\nFrån: Housing <housing@demo.luukku.test>\nÄmne: [#1001] Hyra",
+            [],
+        ),
+        ("17-finnish-vs-reply.eml", "Kiitos, avain löytyi.", []),
+        ("18-iso-8859-15-euro.eml", "Summa 120 € maksettu.", []),
+        ("19-base64-body.eml", "Hei! Dette var base64-kodet, med æøå.", []),
+        ("20-qp-html-only.eml", "Navn: Kari\n\nMelding: Lyset i trappen virker ikke.", []),
+        ("21-rfc2231-filename.eml", "Se vedlegg.", ["Søknad om bolig.pdf"]),
+        ("22-smime-signed.eml", "Denne meldingen er signert.", ["smime.p7s"]),
+        ("23-calendar-invite.eml", "Forslag til befaring mandag kl. 10.", ["invitation.ics"]),
+        ("24-no-content-type.eml", "Ingen Content-Type her.", []),
+        ("25-8bit-no-charset.eml", "Blåbær og øl.", []),
+        ("28-empty-body.eml", "", []),
+        ("29-only-attachment.eml", "", ["scan.jpg"]),
+        ("36-apple-mail-html-related.eml", "Døren er ødelagt.", ["door.png"]),
+        ("38-broken-base64.eml", "Hei!", []),
+        ("41-windows-1252-html.eml", "Priset € 50 – är för högt.", []),
+        ("42-nested-multipart-depth.eml", "Deep text.", []),
+    ],
+)
+def test_mail_from_many_clients_and_charsets_reads_as_written(
+    name: str, text: str, files: list[str]
+) -> None:
+    message = read(name)
+    assert message.text == text
+    assert [a.filename for a in message.attachments] == files
+
+
+def test_folded_duplicated_and_odd_headers() -> None:
+    folded = read("26-folded-long-headers.eml")
+    assert folded.subject == "A subject that is folded over several lines because it is long"
+    assert folded.recipients == ["housing@demo.luukku.test", "other@example.no", "third@example.no"]
+    assert read("27-duplicate-headers.eml").subject == "First subject"
+    assert read("39-bad-date-and-charset-name.eml").subject == "Æroses"
+    assert read("40-cc-only-to-us.eml").recipients == [
+        "landlord@example.no",
+        "housing@demo.luukku.test",
+    ]
+
+
+def test_an_encoded_line_break_in_a_subject_stays_inside_it() -> None:
+    assert read("30-encoded-word-injection.eml").subject == "Hello Bcc: victim@example.com"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("33-x-autoreply.eml", "X-Autoreply present"), ("34-precedence-bulk.eml", "Precedence: bulk")],
+)
+def test_more_automatic_mail(name: str, reason: str) -> None:
+    assert read(name).automatic == reason
+
+
+def test_a_delay_is_not_a_bounce_and_an_exchange_ndr_is() -> None:
+    delayed = read("31-dsn-delayed.eml").bounce
+    assert delayed is not None and (delayed.status, delayed.permanent) == ("4.4.7", False)
+    ndr = read("32-exchange-ndr.eml").bounce
+    assert ndr is not None
+    assert (ndr.recipient, ndr.status, ndr.permanent) == ("nobody@example.com", "5.1.10", True)
+    assert ndr.original_message_id == "<luukku.1001.9@demo.luukku.test>"

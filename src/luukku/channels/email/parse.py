@@ -19,6 +19,8 @@ from luukku.channels.email.html import html_to_text, sanitize
 from luukku.channels.inbound import Bounce, InboundAttachment, InboundMessage
 
 FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")  # latin-1 decodes anything
+# Names for parts that come without one, so that an agent's download opens right.
+NAMELESS = {"message/rfc822": "forwarded-message.eml", "text/calendar": "invitation.ics"}
 
 
 def _header(msg: Message, name: str, problems: list[str]) -> str:
@@ -78,9 +80,7 @@ def _filename(part: Message) -> str:
         name = None
     if name:
         return str(name)
-    if part.get_content_type() == "message/rfc822":
-        return "forwarded-message.eml"
-    return ""
+    return NAMELESS.get(part.get_content_type(), "")
 
 
 def _attachment(part: Message) -> InboundAttachment:
