@@ -152,6 +152,12 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["queue", "status", "-updated_at"], name="case_queue_status"),
+            # A queue's open cases, newest change first: the queue page's default view.
+            models.Index(
+                fields=["queue", "-updated_at", "-id"],
+                name="case_open_by_queue",
+                condition=~models.Q(status__in=["resolved", "closed"]),
+            ),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
             models.Index(fields=["person", "-created_at"], name="case_person"),
         ]
