@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from luukku.core.access import Perm, require, units_where
+from luukku.core.access import Perm, require, staff, units_where
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import OrgUnit, User
 from luukku.customers import access
@@ -51,8 +51,7 @@ class UploadForm(forms.Form):
 
 
 def _importer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
+    user = staff(request)
     require(user, Perm.CUSTOMER_IMPORT)
     return user
 

@@ -10,25 +10,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from luukku.core.access import Perm
+from luukku.core.access import Perm, staff
 from luukku.core.actions.audit import audit_channel
-from luukku.core.models import User
 from luukku.customers import access
 from luukku.customers.actions import relationships as actions
 from luukku.customers.models import Organization, Person, RelationshipType
 from luukku.customers.search import search
 
 
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @login_required
 def relationship_add(request: HttpRequest, person_id: int) -> HttpResponse:
     """Pick a type, find the other side by name, phone, email or id, and link them."""
-    actor = _actor(request)
+    actor = staff(request)
     person = access.person_for_actor(actor, person_id, Perm.CUSTOMER_EDIT)
     types = RelationshipType.objects.all()
     kind = types.filter(code=request.POST.get("type") or request.GET.get("type")).first()
@@ -83,7 +76,7 @@ def relationship_add(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def relationship_remove(request: HttpRequest, person_id: int, relationship_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     person = access.person_for_actor(actor, person_id, Perm.CUSTOMER_EDIT)
     rel = get_object_or_404(
         access.relationships_visible_to(actor).select_related("type"), pk=relationship_id

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from luukku.core.access import Perm, require
+from luukku.core.access import Perm, require, staff
 from luukku.core.actions import audit
 from luukku.core.models import AuditEntry, User
 from luukku.customers import access
@@ -31,8 +31,7 @@ KINDS: dict[str, tuple[type[models.Model], Any, Any]] = {
 
 
 def _admin(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
+    user = staff(request)
     require(user, Perm.CUSTOMER_SCHEMA)
     return user
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from luukku.core.access import Perm, can, require, units_where
+from luukku.core.access import Perm, can, require, staff, units_where
 from luukku.core.actions import audit
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import AuditEntry, OrgUnit, User
@@ -42,15 +42,9 @@ ICONS = {
 }
 
 
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @login_required
 def customer_search(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.CUSTOMER_VIEW)
     text = request.GET.get("q", "").strip()
     hits = search(actor, text) if text else []
@@ -61,7 +55,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.CUSTOMER_VIEW)
     unit_id = request.GET.get("org_unit")
     persons = filters.filter_persons(
@@ -191,7 +185,7 @@ def _relationship_rows(actor: User, person: Person) -> list[dict[str, Any]]:
 
 @login_required
 def person_profile(request: HttpRequest, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     person = access.person_for_actor(actor, person_id)
     actions.record_profile_view(actor=actor, party=person, via="web")
     person = (
@@ -218,7 +212,7 @@ def person_profile(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 def person_timeline(request: HttpRequest, person_id: int) -> HttpResponse:
     """The next timeline page (for infinite scroll and the "older" link)."""
-    actor = _actor(request)
+    actor = staff(request)
     person = access.person_for_actor(actor, person_id)
     template = "customers/_timeline_items.html" if request.htmx else "customers/timeline_page.html"  # type: ignore[attr-defined]
     return render(request, template, _timeline_context(request, actor, person))
@@ -257,7 +251,7 @@ def _contacts(form: PersonForm) -> ContactChanges | None:
 
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.CUSTOMER_EDIT)
     form = _person_form(request, actor, creating=True, initial={})
     if request.method == "POST" and form.is_valid():
@@ -287,7 +281,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     person = access.person_for_actor(actor, person_id, Perm.CUSTOMER_EDIT)
     email = person.emailaddresss.first()
     phone = person.phonenumbers.first()
@@ -323,7 +317,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def organization_profile(request: HttpRequest, organization_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     organization = access.organization_for_actor(actor, organization_id)
     actions.record_profile_view(actor=actor, party=organization, via="web")
     organization = Organization.objects.prefetch_related(*PARTY_PREFETCH).get(pk=organization.pk)
@@ -349,7 +343,7 @@ def organization_profile(request: HttpRequest, organization_id: int) -> HttpResp
 @login_required
 def person_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The person list as filtered on the list page, as CSV (streamed) or XLSX."""
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.CUSTOMER_EXPORT)
     unit_id = request.GET.get("org_unit")
     persons = filters.filter_persons(

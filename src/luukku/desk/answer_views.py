@@ -12,17 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from luukku.core.access import Perm, require, units_where
+from luukku.core.access import Perm, require, staff, units_where
 from luukku.core.models import User
 from luukku.desk import access
 from luukku.desk.answers import AnswerError, answers_for, check_template, fill_in
 from luukku.desk.models import StandardAnswer
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class StandardAnswerForm(forms.ModelForm[StandardAnswer]):
@@ -54,14 +48,14 @@ def _managed(actor: User) -> Any:
 
 @login_required
 def answer_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.DESK_MANAGE)
     return render(request, "desk/answers.html", {"answers": _managed(actor)})
 
 
 @login_required
 def answer_edit(request: HttpRequest, answer_id: int | None = None) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.DESK_MANAGE)
     answer = _managed(actor).filter(pk=answer_id).first() if answer_id else None
     if answer_id and answer is None:
@@ -77,7 +71,7 @@ def answer_edit(request: HttpRequest, answer_id: int | None = None) -> HttpRespo
 @login_required
 def answer_search(request: HttpRequest, number: int) -> HttpResponse:
     """The composer's list of standard answers matching what the agent typed."""
-    actor = _actor(request)
+    actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     language = case.person.preferred_language if case.person else ""
     found = answers_for(case, request.GET.get("q", "").strip(), language)[:20]
@@ -94,7 +88,7 @@ def filled_answer(actor: User, number: int, answer_id: str) -> str:
 @login_required
 def answer_insert(request: HttpRequest, number: int, answer_id: int) -> HttpResponse:
     """The composer's text with the answer added (htmx swaps the text field)."""
-    actor = _actor(request)
+    actor = staff(request)
     try:
         text = filled_answer(actor, number, str(answer_id))
     except AnswerError as exc:

@@ -14,15 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from luukku.channels.models import Mailbox
-from luukku.core.access import Perm, require, units_where
+from luukku.core.access import Perm, require, staff, units_where
 from luukku.core.models import User
 from luukku.desk.models import Queue
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class MailboxForm(forms.ModelForm[Mailbox]):
@@ -78,7 +72,7 @@ def _managed(actor: User) -> Any:
 
 @login_required
 def mailbox_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.DESK_MANAGE)
     rows = [
         {"mailbox": m, "queue": Queue.objects.filter(mailbox=m).first()}
@@ -89,7 +83,7 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mailbox_edit(request: HttpRequest, mailbox_id: int | None = None) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.DESK_MANAGE)
     mailbox = _managed(actor).filter(pk=mailbox_id).first() if mailbox_id else None
     if mailbox_id and mailbox is None:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from luukku.channels.email.receive import handle
 from luukku.channels.models import InboundReceipt
-from luukku.core.access import Perm, can, require
+from luukku.core.access import Perm, can, require, staff
 from luukku.core.models import User
 from luukku.core.paging import list_page
 from luukku.customers import access as customer_access
@@ -35,12 +35,6 @@ from luukku.desk.models import (
 )
 
 
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _rows(cases: Any) -> Any:
     return cases.select_related(
         "queue", "assignee", "locked_by", "person", "custom_status", "merged_into", "parent"
@@ -49,7 +43,7 @@ def _rows(cases: Any) -> Any:
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.CASE_VIEW)
     visible = access.cases_visible_to(actor).exclude(status__in=DONE)
     counts = {
@@ -76,7 +70,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def queue_cases(request: HttpRequest, slug: str) -> HttpResponse:
     """A queue's cases, filtered and sorted; the table part is fetched again every few
     seconds while open."""
-    actor = _actor(request)
+    actor = staff(request)
     queue = access.queues_visible_to(actor).filter(slug=slug).first()
     if queue is None:
         require(actor, Perm.CASE_VIEW)
@@ -109,7 +103,7 @@ def queue_cases(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def save_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Keep the queue page's current filter under a name, for the person who saved it."""
-    actor = _actor(request)
+    actor = staff(request)
     queue = access.queues_visible_to(actor).filter(slug=slug).first()
     if queue is None:
         return render(request, "desk/not_found.html", status=404)
@@ -158,7 +152,7 @@ def _case_context(actor: User, case: Case) -> dict[str, Any]:
 @login_required
 def case_view(request: HttpRequest, number: int) -> HttpResponse:
     """Opening a case to work claims it, unless someone else is working on it."""
-    actor = _actor(request)
+    actor = staff(request)
     case = access.case_for_actor(actor, number)
     if access.may_work(actor, case) and services.lock_holder(case) is None:
         services.claim_case(case, by=actor)
@@ -175,7 +169,7 @@ def case_view(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def case_heartbeat(request: HttpRequest, number: int) -> HttpResponse:
     """The open case page renews its claim; it answers who is working on the case."""
-    actor = _actor(request)
+    actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     holder = services.lock_holder(case)
     if holder is None or holder.pk == actor.pk:
@@ -202,7 +196,7 @@ def _refused(request: HttpRequest, exc: services.CaseError) -> None:
 @login_required
 @require_POST
 def case_take_over(request: HttpRequest, number: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     services.claim_case(case, by=actor, take_over=True)
     return redirect("desk:case", number=number)
@@ -217,7 +211,7 @@ def _version(request: HttpRequest) -> int | None:
 @require_POST
 def case_message(request: HttpRequest, number: int) -> HttpResponse:
     """The composer: a reply to the customer or an internal note."""
-    actor = _actor(request)
+    actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     text = request.POST.get("text", "")
     try:
@@ -237,7 +231,7 @@ def case_message(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def case_update(request: HttpRequest, number: int) -> HttpResponse:
     """Status, priority, category and assignee from the case's side panel."""
-    actor = _actor(request)
+    actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     post = request.POST
     try:
@@ -283,7 +277,7 @@ def _apply_update(actor: User, case: Case, post: Any, version: int | None) -> No
 @login_required
 def failed_inbound(request: HttpRequest) -> HttpResponse:
     """Mail that could not be turned into a case, with the error and the raw message."""
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.DESK_MANAGE)
     receipts = (
         access.receipts_visible_to(actor)
@@ -299,7 +293,7 @@ def failed_inbound(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def retry_inbound(request: HttpRequest, receipt_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     require(actor, Perm.DESK_MANAGE)
     receipt = access.receipts_visible_to(actor).filter(pk=receipt_id).first()
     if receipt is None:
@@ -318,7 +312,7 @@ def attachment_download(
 ) -> HttpResponse | FileResponse:
     """A message's file, for whoever may see the case: always as a download, with the
     type read from its content, so nothing a customer sent runs in the agent's browser."""
-    actor = _actor(request)
+    actor = staff(request)
     case = access.case_for_actor(actor, number)
     attachment = Attachment.objects.filter(pk=attachment_id, message__case=case).first()
     if attachment is None:
@@ -336,7 +330,7 @@ def attachment_download(
 @login_required
 @require_POST
 def case_merge(request: HttpRequest, number: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     target = request.POST.get("into", "").strip().lstrip("#")
     try:
@@ -354,7 +348,7 @@ def case_merge(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_split(request: HttpRequest, number: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     chosen = [int(v) for v in request.POST.getlist("message") if v.isdigit()]
     try:

@@ -3,19 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
+from luukku.core.access import staff
 from luukku.core.actions import audit
 from luukku.core.actions.presence import set_presence
 from luukku.core.models import AuditEntry, Presence, User
 from luukku.web.forms import QueuedPasswordResetForm
 
-
-def staff(request: HttpRequest) -> User:
-    """The signed-in staff user (views using this are behind login_required)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
+__all__ = ["staff"]
 
 
 class LoginView(auth_views.LoginView):
