@@ -134,19 +134,16 @@ def _name(user: User | None) -> str | None:
 
 
 def case_out(case: Case) -> dict[str, Any]:
-    holder = services.lock_holder(case)
     return {
         "number": case.number,
         "subject": case.subject,
         "status": case.status,
-        "status_shown": case.custom_status.name
-        if case.custom_status
-        else case.get_status_display(),
+        "status_shown": case.status_shown,
         "priority": case.priority,
         "queue": case.queue.slug,
         "category_id": case.category_id,
         "assignee": _name(case.assignee),
-        "working_on_it": _name(holder),
+        "working_on_it": _name(case.working_on_it),
         "person_id": case.person_id,
         "organization_id": case.organization_id,
         "channel": case.channel,

@@ -84,14 +84,6 @@ class NewMessage:
     attachments: list[InboundAttachment] = field(default_factory=list)
 
 
-def lock_holder(case: Case, *, now: datetime.datetime | None = None) -> User | None:
-    """Who is working on the case now; a lock whose page stopped renewing it has lapsed."""
-    now = now or timezone.now()
-    if case.locked_by_id and case.locked_until and case.locked_until > now:
-        return case.locked_by
-    return None
-
-
 def _fresh(case: Case, by: User | None, version: int | None, *, needs_lock: bool) -> Case:
     """The case row, locked for this transaction, after checking the version the actor saw
     and that nobody else is working on it."""
@@ -105,7 +97,7 @@ def _fresh(case: Case, by: User | None, version: int | None, *, needs_lock: bool
             .order_by("at", "id")
         )
         raise StaleCase(current, activity)
-    holder = lock_holder(current)
+    holder = current.working_on_it
     if needs_lock and by is not None and holder is not None and holder.pk != by.pk:
         raise CaseLocked(current)
     return current
@@ -429,7 +421,7 @@ def claim_case(case: Case, *, by: User, take_over: bool = False) -> Case:
         Case.objects.select_for_update(of=("self",)).select_related("locked_by").get(pk=case.pk)
     )
     require_worker(by, current)
-    holder = lock_holder(current)
+    holder = current.working_on_it
     if holder is not None and holder.pk != by.pk:
         if not take_over:
             raise CaseLocked(current)

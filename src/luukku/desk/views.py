@@ -12,7 +12,6 @@ from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -60,7 +59,6 @@ def overview(request: HttpRequest) -> HttpResponse:
             "queues": queues,
             "mine": _rows(visible.filter(assignee=actor)).order_by("-updated_at")[:50],
             "delegated": _rows(visible.filter(delegated_by=actor)).order_by("-updated_at")[:50],
-            "now": timezone.now(),
             "can_manage": can(actor, Perm.DESK_MANAGE),
         },
     )
@@ -92,7 +90,6 @@ def queue_cases(request: HttpRequest, slug: str) -> HttpResponse:
         "chosen_priorities": wanted.priority or [],
         "views": SavedView.objects.filter(user=actor, queue=queue),
         "query": query.urlencode(),
-        "now": timezone.now(),
     }
     if request.headers.get("HX-Request"):
         return render(request, "desk/_case_rows.html", context)
@@ -119,7 +116,7 @@ def save_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _case_context(actor: User, case: Case) -> dict[str, Any]:
     case = _rows(Case.objects.filter(pk=case.pk)).get()
-    holder = services.lock_holder(case)
+    holder = case.working_on_it
     person = case.person
     may_see_person = (
         person is not None
@@ -154,7 +151,7 @@ def case_view(request: HttpRequest, number: int) -> HttpResponse:
     """Opening a case to work claims it, unless someone else is working on it."""
     actor = staff(request)
     case = access.case_for_actor(actor, number)
-    if access.may_work(actor, case) and services.lock_holder(case) is None:
+    if access.may_work(actor, case) and case.working_on_it is None:
         services.claim_case(case, by=actor)
     draft = request.session.pop("draft", "")
     if answer := request.GET.get("answer", ""):  # a standard answer chosen without JavaScript
@@ -171,7 +168,7 @@ def case_heartbeat(request: HttpRequest, number: int) -> HttpResponse:
     """The open case page renews its claim; it answers who is working on the case."""
     actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
-    holder = services.lock_holder(case)
+    holder = case.working_on_it
     if holder is None or holder.pk == actor.pk:
         case = services.claim_case(case, by=actor)
         holder = actor

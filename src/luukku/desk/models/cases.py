@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from luukku.core.models import OrgUnit
@@ -168,6 +171,18 @@ class Case(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+
+    @property
+    def status_shown(self) -> str:
+        """The administrator's status when one is set, else the category's name."""
+        return self.custom_status.name if self.custom_status else str(self.get_status_display())
+
+    @property
+    def working_on_it(self) -> Any:
+        """Who is working on the case now; a lock whose page stopped renewing it has lapsed."""
+        if self.locked_by_id and self.locked_until and self.locked_until > timezone.now():
+            return self.locked_by
+        return None
 
 
 HISTORY_LABELS = {
