@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -274,36 +273,27 @@ def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, dict[str, A
 def change_case(request: HttpRequest, number: int, payload: CasePatch) -> dict[str, Any]:
     actor = actor_of(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
-    version = payload.version
-    with audit_channel("api"), transaction.atomic():  # all the changes or none
-        if payload.category_id is not None or payload.priority is not None:
-            case = services.classify_case(
-                case,
-                by=actor,
-                version=version,
-                priority=payload.priority,
-                category_id=payload.category_id,
-            )
-            version = case.version
-        if payload.assignee is not None:
-            to = (
-                User.objects.filter(username=payload.assignee, is_active=True).first()
-                if payload.assignee
-                else None
-            )
-            if payload.assignee and to is None:
-                raise services.CaseError(f"No such user: {payload.assignee}")
-            case = services.assign_case(case, to=to, by=actor, version=version)
-            version = case.version
-        if payload.status is not None:
-            case = services.change_status(
-                case,
-                to=payload.status,
-                by=actor,
-                version=version,
-                resolution_note=payload.resolution_note,
-                suggest_faq=payload.suggest_faq,
-            )
+    assignee: Any = services.KEEP
+    if payload.assignee is not None:
+        assignee = (
+            User.objects.filter(username=payload.assignee, is_active=True).first()
+            if payload.assignee
+            else None
+        )
+        if payload.assignee and assignee is None:
+            raise services.CaseError(f"No such user: {payload.assignee}")
+    with audit_channel("api"):
+        case = services.update_case(
+            case,
+            by=actor,
+            version=payload.version,
+            priority=payload.priority,
+            category_id=payload.category_id,
+            assignee=assignee,
+            status=payload.status,
+            resolution_note=payload.resolution_note,
+            suggest_faq=payload.suggest_faq,
+        )
     return case_out(_cases(actor).get(pk=case.pk))
 
 

@@ -358,6 +358,44 @@ def assign_case(case: Case, *, to: User | None, by: User, version: int | None) -
     return case
 
 
+KEEP: Any = object()  # update_case: leave the assignee as it is
+
+
+@transaction.atomic
+def update_case(
+    case: Case,
+    *,
+    by: User,
+    version: int | None,
+    priority: str | None = None,
+    category_id: int | None = None,
+    assignee: User | None = KEEP,
+    status: str | None = None,
+    resolution_note: str = "",
+    suggest_faq: bool = False,
+) -> Case:
+    """Several changes at once, all or none: category and priority, then the assignee,
+    then the status, each made against the version the step before it left."""
+    if priority is not None or category_id is not None:
+        case = classify_case(
+            case, by=by, version=version, priority=priority, category_id=category_id
+        )
+        version = case.version
+    if assignee is not KEEP:
+        case = assign_case(case, to=assignee, by=by, version=version)
+        version = case.version
+    if status is not None:
+        case = change_status(
+            case,
+            to=status,
+            by=by,
+            version=version,
+            resolution_note=resolution_note,
+            suggest_faq=suggest_faq,
+        )
+    return case
+
+
 @transaction.atomic
 def merge_case(case: Case, *, into: Case, by: User, version: int | None) -> Case:
     """Move every message of `case` to `into`; `case` is closed and points to it."""

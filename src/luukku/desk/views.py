@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -231,44 +230,28 @@ def case_update(request: HttpRequest, number: int) -> HttpResponse:
     actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     post = request.POST
+    category, priority, status = post.get("category", ""), post.get("priority"), post.get("status")
     try:
-        with transaction.atomic():  # all the changes or none
-            _apply_update(actor, case, post, _version(request))
+        services.update_case(
+            case,
+            by=actor,
+            version=_version(request),
+            # Only what the form changes: an unchanged field is no change.
+            priority=priority if priority and priority != case.priority else None,
+            category_id=int(category)
+            if category.isdigit() and int(category) != case.category_id
+            else None,
+            assignee=actor
+            if post.get("assign") == "me" and case.assignee_id != actor.pk
+            else services.KEEP,
+            status=status if status and status != case.status else None,
+            resolution_note=post.get("resolution_note", ""),
+            suggest_faq=bool(post.get("suggest_faq")),
+        )
         messages.success(request, _("Case updated."))
     except services.CaseError as exc:
         _refused(request, exc)
     return redirect("desk:case", number=number)
-
-
-def _apply_update(actor: User, case: Case, post: Any, version: int | None) -> None:
-    """Category and priority, then assignee, then status: each against the version the
-    previous step made."""
-    category = post.get("category", "")
-    priority = post.get("priority") or None
-    if (category.isdigit() and int(category) != case.category_id) or (
-        priority and priority != case.priority
-    ):
-        case = services.classify_case(
-            case,
-            by=actor,
-            version=version,
-            priority=priority,
-            category_id=int(category) if category.isdigit() else None,
-        )
-        version = case.version
-    if post.get("assign") == "me" and case.assignee_id != actor.pk:
-        case = services.assign_case(case, to=actor, by=actor, version=version)
-        version = case.version
-    status = post.get("status", "")
-    if status and status != case.status:
-        services.change_status(
-            case,
-            to=status,
-            by=actor,
-            version=version,
-            resolution_note=post.get("resolution_note", ""),
-            suggest_faq=bool(post.get("suggest_faq")),
-        )
 
 
 @login_required
