@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Query, Router, Schema
@@ -19,9 +18,8 @@ from luukku.core.restapi.problems import problem
 from luukku.core.restapi.schema import StrictSchema
 from luukku.customers import access as customer_access
 from luukku.desk import access, services
-from luukku.desk.filters import CaseFilter, filter_cases
+from luukku.desk.filters import CaseFilter, filter_cases, listed, open_counts
 from luukku.desk.models import (
-    DONE,
     Case,
     CaseChannel,
     Category,
@@ -176,18 +174,13 @@ def message_out(message: Message) -> dict[str, Any]:
 
 
 def _cases(actor: User) -> Any:
-    return access.cases_visible_to(actor).select_related(
-        "queue", "assignee", "locked_by", "custom_status"
-    )
+    return listed(access.cases_visible_to(actor))
 
 
 @router.get("/queues", response=list[QueueOut])
 def list_queues(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
-    visible = access.cases_visible_to(actor).exclude(status__in=DONE)
-    counts: dict[int, dict[str, int]] = {}
-    for row in visible.values("queue_id", "status").annotate(n=Count("id")):
-        counts.setdefault(row["queue_id"], {})[row["status"]] = row["n"]
+    counts = open_counts(access.cases_visible_to(actor))
     return [
         {
             "slug": q.slug,
@@ -223,9 +216,7 @@ def list_cases(request: HttpRequest, params: Query[CaseFilters]) -> dict[str, An
 
 
 def _detail(case: Case) -> dict[str, Any]:
-    case = Case.objects.select_related("queue", "assignee", "locked_by", "custom_status").get(
-        pk=case.pk
-    )
+    case = listed(Case.objects.filter(pk=case.pk)).get()
     messages = case.messages.select_related("author", "case").prefetch_related("attachments")
     return {**case_out(case), "messages": [message_out(m) for m in messages]}
 

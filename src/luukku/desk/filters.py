@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case as Choose
-from django.db.models import IntegerField, QuerySet, Value, When
+from django.db.models import Count, IntegerField, QuerySet, Value, When
 
 from luukku.core.models import User
 from luukku.desk.models import DONE, Case, Priority
@@ -74,3 +74,18 @@ def from_query(params: Any) -> CaseFilter:
         category_id=int(category) if category.isdigit() else None,
         sort=params.get("sort") if params.get("sort") in SORTS else "updated",
     )
+
+
+def listed(rows: QuerySet[Case]) -> QuerySet[Case]:
+    """Cases with what every list shows of them (queue, people, status), in one query."""
+    return rows.select_related(
+        "queue", "assignee", "locked_by", "person", "custom_status", "merged_into", "parent"
+    )
+
+
+def open_counts(rows: QuerySet[Case]) -> dict[int, dict[str, int]]:
+    """{queue id: {status: number of cases}} for the cases of `rows` not yet done."""
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows.exclude(status__in=DONE).values("queue_id", "status").annotate(n=Count("id")):
+        counts.setdefault(row["queue_id"], {})[row["status"]] = row["n"]
+    return counts

@@ -84,12 +84,15 @@ class NewMessage:
     attachments: list[InboundAttachment] = field(default_factory=list)
 
 
+def _row(case: Case) -> Case:
+    """The case as stored, locked until the transaction ends."""
+    return Case.objects.select_for_update(of=("self",)).select_related("locked_by").get(pk=case.pk)
+
+
 def _fresh(case: Case, by: User | None, version: int | None, *, needs_lock: bool) -> Case:
     """The case row, locked for this transaction, after checking the version the actor saw
     and that nobody else is working on it."""
-    current = (
-        Case.objects.select_for_update(of=("self",)).select_related("locked_by").get(pk=case.pk)
-    )
+    current = _row(case)
     if version is not None and current.version != version:
         activity = list(
             HistoryEntry.objects.filter(case=current, details__version__gt=version)
@@ -455,9 +458,7 @@ def split_case(
 def claim_case(case: Case, *, by: User, take_over: bool = False) -> Case:
     """Start (or keep) working on the case: a soft lock the page renews while it is open.
     Someone else's live lock is only broken by taking over, which the history records."""
-    current = (
-        Case.objects.select_for_update(of=("self",)).select_related("locked_by").get(pk=case.pk)
-    )
+    current = _row(case)
     require_worker(by, current)
     holder = current.working_on_it
     if holder is not None and holder.pk != by.pk:

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,22 +32,14 @@ from luukku.desk.models import (
 )
 
 
-def _rows(cases: Any) -> Any:
-    return cases.select_related(
-        "queue", "assignee", "locked_by", "person", "custom_status", "merged_into", "parent"
-    )
-
-
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     actor = staff(request)
     require(actor, Perm.CASE_VIEW)
     visible = access.cases_visible_to(actor).exclude(status__in=DONE)
-    counts = {
-        row["queue_id"]: row["n"] for row in visible.values("queue_id").annotate(n=Count("id"))
-    }
+    counts = filters.open_counts(visible)
     queues = [
-        {"queue": q, "open": counts.get(q.pk, 0)}
+        {"queue": q, "open": sum(counts.get(q.pk, {}).values())}
         for q in access.queues_visible_to(actor).filter(is_active=True)
     ]
     return render(
@@ -56,8 +47,10 @@ def overview(request: HttpRequest) -> HttpResponse:
         "desk/overview.html",
         {
             "queues": queues,
-            "mine": _rows(visible.filter(assignee=actor)).order_by("-updated_at")[:50],
-            "delegated": _rows(visible.filter(delegated_by=actor)).order_by("-updated_at")[:50],
+            "mine": filters.listed(visible.filter(assignee=actor)).order_by("-updated_at")[:50],
+            "delegated": filters.listed(visible.filter(delegated_by=actor)).order_by("-updated_at")[
+                :50
+            ],
             "can_manage": can(actor, Perm.DESK_MANAGE),
         },
     )
@@ -74,7 +67,7 @@ def queue_cases(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "desk/not_found.html", status=404)
     wanted = filters.from_query(request.GET)
     cases = filters.filter_cases(
-        _rows(access.cases_visible_to(actor).filter(queue=queue)), wanted, actor
+        filters.listed(access.cases_visible_to(actor).filter(queue=queue)), wanted, actor
     )
     page = list_page(filters.sorted_cases(cases, wanted.sort), request.GET.get("page"))
     query = request.GET.copy()
@@ -114,7 +107,7 @@ def save_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _case_context(actor: User, case: Case) -> dict[str, Any]:
-    case = _rows(Case.objects.filter(pk=case.pk)).get()
+    case = filters.listed(Case.objects.filter(pk=case.pk)).get()
     holder = case.working_on_it
     person = case.person
     may_see_person = (
@@ -131,7 +124,7 @@ def _case_context(actor: User, case: Case) -> dict[str, Any]:
         "held_by_other": holder is not None and holder.pk != actor.pk,
         "may_work": access.may_work(actor, case),
         "person": person if may_see_person else None,
-        "other_cases": _rows(access.cases_visible_to(actor).filter(person=person))
+        "other_cases": filters.listed(access.cases_visible_to(actor).filter(person=person))
         .exclude(pk=case.pk)
         .order_by("-created_at")[:10]
         if may_see_person

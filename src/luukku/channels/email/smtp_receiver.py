@@ -32,11 +32,9 @@ def _find(address: str) -> Mailbox | None:
     return Mailbox.objects.filter(address__iexact=address.strip(), is_active=True).first()
 
 
-def _deliver(addresses: list[str], content: bytes) -> None:
-    for address in addresses:
-        mailbox = _find(address)
-        if mailbox is not None:
-            accept(mailbox, content)
+def _deliver(mailboxes: list[Mailbox], content: bytes) -> None:
+    for mailbox in mailboxes:
+        accept(mailbox, content)
 
 
 class _Workers:
@@ -79,15 +77,19 @@ class DeliverToMailboxes:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
-        if await self.workers.run(_find, address) is None:
+        mailbox = await self.workers.run(_find, address)
+        if mailbox is None:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
+        # Found once, at RCPT: DATA delivers to these without looking them up again.
+        envelope.luukku_mailboxes = [*getattr(envelope, "luukku_mailboxes", []), mailbox]  # type: ignore[attr-defined]
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         try:
-            await self.workers.run(_deliver, list(envelope.rcpt_tos), bytes(content))
+            mailboxes = getattr(envelope, "luukku_mailboxes", [])
+            await self.workers.run(_deliver, mailboxes, bytes(content))
         except Exception:  # the store failed: tell the sender to try again later
             logger.exception("could not store an inbound message")
             return "451 4.3.0 Could not store the message; try again later"
