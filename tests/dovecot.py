@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_staff_email_smtp import free_port
+
 CONFIG = """
 base_dir = {root}/run
 state_dir = {root}/state
@@ -61,12 +63,6 @@ class Dovecot:
     root: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _binary() -> str:
     path = shutil.which("dovecot") or (
         "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
@@ -88,7 +84,7 @@ def run_dovecot(users: dict[str, str]) -> Iterator[Dovecot]:
     uid, gid = (65534, 65534) if os.getuid() == 0 else (os.getuid(), os.getgid())
     os.chown(root / "home", uid, gid)
     (root / "users").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in users.items()))
-    port = _free_port()
+    port = free_port()
     config = root / "dovecot.conf"
     config.write_text(CONFIG.format(root=root, port=port, uid=uid, gid=gid))
     subprocess.run([binary, "-c", str(config)], check=True)  # noqa: S603

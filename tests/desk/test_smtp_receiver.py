@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -14,14 +13,9 @@ from luukku.channels.email.smtp_receiver import receiver
 from luukku.channels.models import Mailbox
 from luukku.desk.models import Case
 from tests.desk.conftest import Desk
+from tests.test_staff_email_smtp import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
