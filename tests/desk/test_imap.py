@@ -4,11 +4,13 @@ is marked only after it is ours, and nothing is fetched twice."""
 from __future__ import annotations
 
 import imaplib
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from luukku.channels.email.imap import ImapUnavailable, fetch, fetch_imap_mail
+from luukku.channels.email.imap import ImapUnavailable, fetch, fetch_imap_mail, watch
 from luukku.channels.models import InboundReceipt, Mailbox
 from luukku.desk.models import Case
 from tests.desk.conftest import Desk
@@ -116,3 +118,36 @@ def test_a_wrong_password_is_shown_on_the_mailbox(
     mailbox.refresh_from_db()
     assert "LoginError" in mailbox.imap_error or "authentication" in mailbox.imap_error.lower()
     assert unseen(dovecot) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_watched_mailbox_takes_mail_in_as_it_arrives(
+    dovecot: Dovecot, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dovecot offers IDLE: the watcher the receiver runs sees new mail without polling,
+    and the poller leaves the watched mailbox alone."""
+    monkeypatch.setattr("luukku.channels.email.imap.IDLE_SECONDS", 2)  # stops sooner
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(mailbox.pk, stop))
+    watcher.start()
+    try:
+        assert _eventually(lambda: Mailbox.objects.get(pk=mailbox.pk).imap_is_watched)
+        deliver(dovecot, mail(5))
+        assert _eventually(lambda: Case.objects.filter(subject="Sak 5").exists())
+        assert unseen(dovecot) == 0
+        deliver(dovecot, mail(6))
+        assert fetch_imap_mail.call() == 0  # the poller skips it ...
+        assert _eventually(lambda: Case.objects.filter(subject="Sak 6").exists())  # ... it came
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert not watcher.is_alive()
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False

@@ -71,3 +71,55 @@ def test_an_unknown_recipient_and_an_oversized_message_are_refused_with_a_reason
         client.sendmail("aino@example.fi", ["housing@demo.luukku.test"], big)
     assert too_big.value.smtp_code == 552
     assert not Case.objects.exists()
+
+
+@pytest.fixture
+def lmtp(smtp: int) -> Iterator[int]:
+    """An LMTP receiver, beside the SMTP one (its mailbox is set up by `smtp`)."""
+    port = free_port()
+    server = receiver("127.0.0.1", port, lmtp=True)
+    server.start()
+    try:
+        yield port
+    finally:
+        server.stop()
+
+
+def test_a_mail_server_delivers_over_lmtp_with_a_reply_per_recipient(desk: Desk, lmtp: int) -> None:
+    health = Mailbox.objects.create(
+        address="health@demo.luukku.test", name="Health", org_unit=desk.tree.health
+    )
+    desk.health.mailbox = health
+    desk.health.save()
+    recipients = ["housing@demo.luukku.test", "health@demo.luukku.test"]
+
+    with smtplib.LMTP("127.0.0.1", lmtp, timeout=10) as client:
+        client.ehlo_or_helo_if_needed()
+        client.mail("aino@example.fi")
+        for address in recipients:
+            assert client.rcpt(address)[0] == 250
+        client.putcmd("data")
+        assert client.getreply()[0] == 354
+        client.send(MAIL + b".\r\n")
+        replies = [client.getreply()[0] for _ in recipients]
+
+    assert replies == [250, 250]
+    # Sent to two of our mailboxes, kept once: in the first mailbox's queue.
+    case = Case.objects.get()
+    assert case.queue.slug == "housing"
+    assert case.messages.count() == 1
+
+
+def test_two_receivers_share_one_port(smtp: int) -> None:
+    """What `luukku receive_mail --processes 2` does: a second receiver on the port."""
+    second = receiver("127.0.0.1", smtp)
+    second.start()
+    try:
+        for n in range(6):
+            mail = MAIL.replace(b"<smtp-1@", f"<smtp-share-{n}@".encode())
+            with smtplib.SMTP("127.0.0.1", smtp, timeout=10) as client:
+                client.sendmail("aino@example.fi", ["housing@demo.luukku.test"], mail)
+    finally:
+        second.stop()
+
+    assert Case.objects.count() == 6

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from luukku.core.models import OrgUnit
+
+# An IMAP watcher shows itself at least every 30 s; three missed beats mean it is gone.
+IMAP_WATCHED_WITHIN = datetime.timedelta(seconds=90)
 
 
 class Mailbox(models.Model):
@@ -54,6 +60,8 @@ class Mailbox(models.Model):
         help_text=_("Empty: fetched mail is only marked as read."),
     )
     imap_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set while a receiver keeps an IDLE connection open; the poller leaves it alone then.
+    imap_watched_at = models.DateTimeField(null=True, blank=True, editable=False)
     imap_error = models.TextField(blank=True, editable=False)
 
     class Meta:
@@ -63,6 +71,12 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
+
+    @property
+    def imap_is_watched(self) -> bool:
+        """A receiver holds an IDLE connection: mail is taken in as it arrives."""
+        watched = self.imap_watched_at
+        return watched is not None and watched >= timezone.now() - IMAP_WATCHED_WITHIN
 
 
 class InboundReceipt(models.Model):

@@ -1,9 +1,15 @@
-"""An SMTP receiver, so a mail server (or anyone, in a demo) can deliver mail directly.
+"""SMTP and LMTP receivers, so a mail server (or anyone, in a demo) can deliver mail
+directly.
 
 Recipients are checked at RCPT: an address that is no active mailbox is refused
 then (550), so the sending server bounces it instead of us losing it. A message over
 the size limit is refused at DATA (552). Each accepted message is stored before the
-250 reply, so a message the sender was told we have is never lost.
+250 reply, so a message the sender was told we have is never lost. Over LMTP (RFC 2033)
+each recipient gets its own reply after DATA, so a mail server delivering to two
+mailboxes retries only the one that failed.
+
+Several receiver processes can listen on one port (SO_REUSEPORT): the kernel spreads
+connections over them, and each stores mail with its own threads.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections, connections
 
@@ -86,10 +93,15 @@ class DeliverToMailboxes:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.original_content or b""
+        content = bytes(envelope.original_content or b"")
+        mailboxes: list[Mailbox] = getattr(envelope, "luukku_mailboxes", [])
+        if isinstance(server, LMTP):  # one reply per recipient, in RCPT order
+            return "\r\n".join([await self._deliver(content, [box]) for box in mailboxes])
+        return await self._deliver(content, mailboxes)
+
+    async def _deliver(self, content: bytes, mailboxes: list[Mailbox]) -> str:
         try:
-            mailboxes = getattr(envelope, "luukku_mailboxes", [])
-            await self.workers.run(_deliver, mailboxes, bytes(content))
+            await self.workers.run(_deliver, mailboxes, content)
         except Exception:  # the store failed: tell the sender to try again later
             logger.exception("could not store an inbound message")
             return "451 4.3.0 Could not store the message; try again later"
@@ -97,6 +109,29 @@ class DeliverToMailboxes:
 
 
 class _Receiver(Controller):
+    def __init__(self, *args: Any, lmtp: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lmtp = lmtp
+
+    def factory(self) -> SMTP:
+        return (LMTP if self.lmtp else SMTP)(self.handler, **self.SMTP_kwargs)
+
+    def _create_server(self) -> Any:
+        # aiosmtpd's own, plus SO_REUSEPORT so several processes can share the port.
+        return self.loop.create_server(
+            self._factory_invoker,
+            host=self.hostname,
+            port=self.port,
+            ssl=self.ssl_context,
+            reuse_port=True,
+        )
+
+    def _trigger_server(self) -> None:
+        # aiosmtpd connects to the port to see its protocol factory work; with the port
+        # shared, that connection may reach another process. Run the factory on this
+        # receiver's own loop instead.
+        self.loop.call_soon_threadsafe(self._factory_invoker)
+
     def stop(self, *args: Any, **kwargs: Any) -> None:
         super().stop(*args, **kwargs)
         handler = self.handler
@@ -104,10 +139,11 @@ class _Receiver(Controller):
         handler.workers.shutdown()
 
 
-def receiver(host: str, port: int) -> Controller:
-    """A receiver on host:port, not yet started (`.start()`, `.stop()`)."""
+def receiver(host: str, port: int, *, lmtp: bool = False) -> Controller:
+    """An SMTP (or LMTP) receiver on host:port, not yet started (`.start()`, `.stop()`)."""
     return _Receiver(
         DeliverToMailboxes(),
+        lmtp=lmtp,
         hostname=host,
         port=port,
         data_size_limit=MAX_BYTES,

@@ -16,11 +16,24 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--web-processes", type=int, default=1)
         parser.add_argument(
+            "--mail-processes",
+            type=int,
+            default=1,
+            help="inbound SMTP/LMTP receiver processes sharing the ports",
+        )
+        parser.add_argument(
             "--no-worker", action="store_true", help="serve the web only (run workers elsewhere)"
         )
 
     def handle(
-        self, *args: Any, host: str, port: int, web_processes: int, no_worker: bool, **o: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        web_processes: int,
+        mail_processes: int,
+        no_worker: bool,
+        **o: Any,
     ) -> None:
         try:
             verify_production_settings()
@@ -29,8 +42,11 @@ class Command(BaseCommand):
         children: list[subprocess.Popen[bytes]] = []
         if not no_worker:
             children.append(subprocess.Popen([sys.executable, "-m", "luukku", "worker"]))
-            # Mail for the mailboxes (LUUKKU_INBOUND_SMTP_PORT, default 2525).
-            children.append(subprocess.Popen([sys.executable, "-m", "luukku", "receive_mail"]))
+            # Mail for the mailboxes: SMTP (LUUKKU_INBOUND_SMTP_PORT, default 2525), LMTP
+            # (LUUKKU_INBOUND_LMTP_PORT, default 2424) and IMAP mailboxes with IDLE.
+            receive = [sys.executable, "-m", "luukku", "receive_mail"]
+            receive += ["--processes", str(mail_processes)]
+            children.append(subprocess.Popen(receive))  # noqa: S603 (our own command line)
         shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"Luukku is at http://{shown_host}:{port}/"))
         self.stdout.write("Press Ctrl-C to stop.")
