@@ -142,6 +142,9 @@ class OutboundEmail(models.Model):
     in_reply_to = models.CharField(max_length=998, blank=True)
     references = models.JSONField(default=list, blank=True)
     headers = models.JSONField(default=dict, blank=True)  # further headers, e.g. Auto-Submitted
+    # Files in the default storage: [{"path", "filename", "content_type"}], kept by the
+    # app that queued the mail for as long as its message exists.
+    attachments = models.JSONField(default=list, blank=True)
     # Who to tell how it went: "<kind>:<id>", e.g. "desk.message:42" (channels/handlers.py).
     origin = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

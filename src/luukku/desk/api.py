@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Query, Router, Schema
+from ninja.errors import HttpError
 
+from luukku.channels.inbound import InboundAttachment
 from luukku.core.access import Perm
 from luukku.core.actions.audit import audit_channel
 from luukku.core.api import actor_of
@@ -120,10 +124,27 @@ class CasePatch(StrictSchema):
     suggest_faq: bool = False
 
 
+class FileIn(StrictSchema):
+    filename: str = Field(min_length=1, max_length=200)
+    content_type: str = Field("application/octet-stream", max_length=200)
+    content_base64: str = Field(description="The file's bytes, base64-encoded.")
+
+    def decoded(self) -> InboundAttachment:
+        try:
+            data = base64.b64decode(self.content_base64, validate=True)
+        except binascii.Error:
+            raise HttpError(422, f"{self.filename}: content_base64 is not valid base64") from None
+        return InboundAttachment(filename=self.filename, content_type=self.content_type, data=data)
+
+
 class MessageIn(StrictSchema):
     kind: Literal["reply", "note"]
     text: str = Field(min_length=1)
     version: int
+    attachments: list[FileIn] = Field(
+        default_factory=list,
+        description="Files sent with a reply or kept with a note (the size limit applies).",
+    )
 
 
 def _name(user: User | None) -> str | None:
@@ -294,11 +315,10 @@ def post_message(
 ) -> tuple[int, dict[str, Any]]:
     actor = actor_of(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    files = [item.decoded() for item in payload.attachments]
     with audit_channel("api"):
-        if payload.kind == "reply":
-            message = services.reply(case, by=actor, text=payload.text, version=payload.version)
-        else:
-            message = services.add_note(case, by=actor, text=payload.text, version=payload.version)
+        write = services.reply if payload.kind == "reply" else services.add_note
+        message = write(case, by=actor, text=payload.text, version=payload.version, files=files)
     return 201, message_out(message)
 
 

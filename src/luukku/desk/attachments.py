@@ -9,6 +9,7 @@ import secrets
 
 import filetype
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 
 from luukku.channels.inbound import InboundAttachment
 from luukku.desk.models import Attachment, Message
@@ -21,6 +22,16 @@ def safe_filename(name: str) -> str:
     """The name as shown and offered on download: no directories, no control characters."""
     cleaned = _UNPRINTABLE.sub("_", os.path.basename(name.replace("\\", "/"))).strip(" .")
     return (cleaned or "attachment")[:200]
+
+
+def over_limit(name: str, size: int) -> str | None:
+    """Why a file an agent adds cannot be attached, or None."""
+    if size <= MAX_BYTES:
+        return None
+    return _("%(name)s is larger than the %(limit)s MB limit for attachments.") % {
+        "name": safe_filename(name),
+        "limit": MAX_BYTES // (1024 * 1024),
+    }
 
 
 def sniffed_type(data: bytes, declared: str) -> str:

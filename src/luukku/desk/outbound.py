@@ -84,6 +84,10 @@ def send_reply(case: Case, message: Message) -> None:
         in_reply_to=last.external_id if last else "",
         references=[r for r in references if r][-MAX_REFERENCES:],
         origin=f"desk.message:{message.pk}",
+        attachments=[
+            {"path": a.file.name, "filename": a.filename, "content_type": a.content_type}
+            for a in message.attachments.all()
+        ],
     )
 
 

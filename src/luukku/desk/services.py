@@ -219,14 +219,30 @@ def open_case(
     return case
 
 
+def _check_files(files: list[InboundAttachment]) -> None:
+    """An agent's file over the limit is refused before anything is saved."""
+    for item in files:
+        if refusal := attachments.over_limit(item.filename, len(item.data)):
+            raise CaseError(refusal)
+
+
 @transaction.atomic
-def reply(case: Case, *, by: User, text: str, version: int | None) -> Message:
-    """Answer the customer: for an email case, by mail in the thread of their last one."""
+def reply(
+    case: Case,
+    *,
+    by: User,
+    text: str,
+    version: int | None,
+    files: list[InboundAttachment] | None = None,
+) -> Message:
+    """Answer the customer: for an email case, by mail in the thread of their last one,
+    with the files attached."""
     if not text.strip():
         raise CaseError(_("Write something before sending."))
+    _check_files(files or [])
     case = _fresh(case, by, version, needs_lock=True)
     require_worker(by, case)
-    message = _message(case, Direction.OUTBOUND, by, NewMessage(text=text))
+    message = _message(case, Direction.OUTBOUND, by, NewMessage(text=text, attachments=files or []))
     send_reply(case, message)
     fields = []
     if case.first_response_at is None:
@@ -240,13 +256,21 @@ def reply(case: Case, *, by: User, text: str, version: int | None) -> Message:
 
 
 @transaction.atomic
-def add_note(case: Case, *, by: User, text: str, version: int | None) -> Message:
-    """An internal note: never sent, never shown to the customer."""
+def add_note(
+    case: Case,
+    *,
+    by: User,
+    text: str,
+    version: int | None,
+    files: list[InboundAttachment] | None = None,
+) -> Message:
+    """An internal note (with files, if any): never sent, never shown to the customer."""
     if not text.strip():
         raise CaseError(_("Write something before saving the note."))
+    _check_files(files or [])
     case = _fresh(case, by, version, needs_lock=False)
     require_worker(by, case)
-    message = _message(case, Direction.NOTE, by, NewMessage(text=text))
+    message = _message(case, Direction.NOTE, by, NewMessage(text=text, attachments=files or []))
     _changed(case, by, "note_added", {"message": message.pk}, fields=[])
     return message
 

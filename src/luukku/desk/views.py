@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from luukku.channels.email.receive import handle
+from luukku.channels.inbound import InboundAttachment
 from luukku.channels.models import InboundReceipt
 from luukku.core.access import Perm, can, require, staff
 from luukku.core.models import User
@@ -21,6 +22,7 @@ from luukku.core.paging import list_page
 from luukku.customers import access as customer_access
 from luukku.desk import access, answer_views, filters, services
 from luukku.desk.answers import AnswerError
+from luukku.desk.attachments import over_limit
 from luukku.desk.models import (
     DONE,
     Attachment,
@@ -196,6 +198,22 @@ def _version(request: HttpRequest) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _uploaded_files(request: HttpRequest) -> list[InboundAttachment]:
+    """The composer's files, each checked against the size limit before it is read."""
+    files = []
+    for upload in request.FILES.getlist("files"):
+        if refusal := over_limit(upload.name or "", upload.size or 0):
+            raise services.CaseError(refusal)
+        files.append(
+            InboundAttachment(
+                filename=upload.name or "attachment",
+                content_type=upload.content_type or "application/octet-stream",
+                data=upload.read(),
+            )
+        )
+    return files
+
+
 @login_required
 @require_POST
 def case_message(request: HttpRequest, number: int) -> HttpResponse:
@@ -204,11 +222,12 @@ def case_message(request: HttpRequest, number: int) -> HttpResponse:
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     text = request.POST.get("text", "")
     try:
+        files = _uploaded_files(request)
         if request.POST.get("kind") == "note":
-            services.add_note(case, by=actor, text=text, version=_version(request))
+            services.add_note(case, by=actor, text=text, version=_version(request), files=files)
             messages.success(request, _("Note saved."))
         else:
-            services.reply(case, by=actor, text=text, version=_version(request))
+            services.reply(case, by=actor, text=text, version=_version(request), files=files)
             messages.success(request, _("Reply sent."))
     except services.CaseError as exc:
         _refused(request, exc)

@@ -8,6 +8,7 @@ import datetime
 import smtplib
 from email.utils import formataddr
 
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
@@ -38,8 +39,10 @@ def queue_email(
     references: list[str] | None = None,
     headers: dict[str, str] | None = None,
     origin: str = "",
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboundEmail:
-    """Put an email in the outbox; it is sent once the transaction commits."""
+    """Put an email in the outbox; it is sent once the transaction commits. Attachments
+    name files in the default storage ({"path", "filename", "content_type"})."""
     outbound = OutboundEmail.objects.create(
         mailbox=mailbox,
         to=to,
@@ -50,6 +53,7 @@ def queue_email(
         references=references or [],
         headers=headers or {},
         origin=origin,
+        attachments=attachments or [],
     )
     enqueue_on_commit(send_email, outbound.pk)
     return outbound
@@ -63,13 +67,17 @@ def build(outbound: OutboundEmail) -> EmailMessage:
         headers["In-Reply-To"] = outbound.in_reply_to
     if outbound.references:
         headers["References"] = " ".join(outbound.references)
-    return EmailMessage(
+    email = EmailMessage(
         subject=outbound.subject.translate(_UNSAFE),
         body=outbound.text,
         from_email=formataddr((mailbox.name, mailbox.address)),
         to=outbound.to,
         headers={name: str(value).translate(_UNSAFE) for name, value in headers.items()},
     )
+    for item in outbound.attachments:
+        with default_storage.open(item["path"], "rb") as file:
+            email.attach(item["filename"], file.read(), item["content_type"])
+    return email
 
 
 def _code(exc: smtplib.SMTPException) -> int:
