@@ -58,11 +58,17 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Install Chromium first: sudo apt-get install chromium"; exit 1; fi; }
 
-# A real IMAP server for the tests that fetch mail (each test starts its own).
+# A real IMAP server for the tests that fetch mail (each test starts its own), and Redis
+# for the live pages' push (started here when none answers on 127.0.0.1:6379).
 servers:
 	@test -x /usr/sbin/dovecot || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq dovecot-imapd >/dev/null; \
 	  else echo "Install Dovecot first: sudo apt-get install dovecot-imapd"; exit 1; fi; }
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
+	  command -v redis-server >/dev/null || { \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
+	    else echo "Install Redis first: sudo apt-get install redis-server"; exit 1; fi; }; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' >/dev/null; }
 
 lint: install-test
 	$(BIN)/ruff check src tests bench

@@ -1,8 +1,6 @@
 import os
 import warnings
 
-from django.core.asgi import get_asgi_application
-
 # WhiteNoise streams static files through a synchronous iterator; under ASGI
 # Django wraps it and warns on every file. The files are small and cached.
 warnings.filterwarnings(
@@ -11,7 +9,9 @@ warnings.filterwarnings(
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luukku.settings")
 
-application = get_asgi_application()
+from luukku.routing import protocols  # noqa: E402
+
+application = protocols()
 
 from luukku.config import verify_production_settings  # noqa: E402
 from luukku.core.runtime import settle_memory  # noqa: E402

@@ -156,6 +156,17 @@ def _email_settings(url: str) -> dict[str, object]:
 globals().update(_email_settings(os.environ.get("LUUKKU_SMTP_URL", "")))
 DEFAULT_FROM_EMAIL = os.environ.get("LUUKKU_FROM_EMAIL", "Luukku <no-reply@localhost>")
 
+# Live pages (desk/live.py): with Redis, changes are pushed to every web process at once;
+# without it, each page's connection reads the change feed every two seconds.
+CHANNEL_LAYERS: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+}
+if os.environ.get("REDIS_URL"):
+    CHANNEL_LAYERS["default"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": "luukku"},
+    }
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

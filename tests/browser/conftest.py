@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -42,3 +45,30 @@ def page(browser: Browser) -> Iterator[Page]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def asgi_server(transactional_db: None, settings: Any) -> Iterator[str]:
+    """The ASGI application `luukku serve` runs (HTTP and WebSockets), served by uvicorn
+    on a free loopback port against the test database; its base URL."""
+    import uvicorn
+
+    from luukku.routing import protocols
+    from tests.test_staff_email_smtp import free_port
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            protocols(), host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -25,10 +25,10 @@ MAIL = (
 ).encode()
 
 
-def test_a_mail_appears_live_in_the_queue_and_is_answered(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_mail_appears_live_in_the_queue_and_is_answered(page: Page, asgi_server: str) -> None:
     call_command("demo", "--persons", "20", stdout=io.StringIO())
     User.objects.filter(username="agent").update(language="en")
-    base = live_server.url
+    base = asgi_server
 
     page.goto(f"{base}/login/")
     page.get_by_label("Username").fill("agent")
@@ -37,12 +37,14 @@ def test_a_mail_appears_live_in_the_queue_and_is_answered(page: Page, live_serve
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
     page.get_by_role("link", name="Housing", exact=True).click()
     expect(page.get_by_role("heading", name="Housing")).to_be_visible()
+    expect(page.locator("#case-rows[data-live-state=open]")).to_have_count(1)  # the socket
 
     accept(Mailbox.objects.get(address="housing@demo.luukku.test"), MAIL)
 
-    # The list refreshes itself: the new case shows up without reloading the page.
+    # The list refreshes itself when told over the WebSocket: the new case shows up
+    # without reloading the page, long before the 30-second fallback poll.
     new_case = page.get_by_role("link", name="Diskmaskinen luktar")
-    expect(new_case).to_be_visible(timeout=15_000)
+    expect(new_case).to_be_visible(timeout=8_000)
     new_case.click()
     expect(page.get_by_text("Diskmaskinen i lägenhet 7 luktar bränt.")).to_be_visible()
     expect(page.get_by_text("You are working on this case.")).to_be_visible()

@@ -10,6 +10,7 @@ class DeskConfig(AppConfig):
 
     def ready(self) -> None:
         from luukku.channels import handlers
+        from luukku.desk import live  # noqa: F401 (its periodic job)
         from luukku.desk.inbound import route_email
         from luukku.desk.outbound import delivery_changed
 

@@ -21,7 +21,7 @@ from luukku.core import webhooks
 from luukku.core.models import User
 from luukku.customers.actions.timeline import append_event
 from luukku.customers.models import Organization, Person, Sensitivity
-from luukku.desk import attachments
+from luukku.desk import attachments, live
 from luukku.desk.access import may_work
 from luukku.desk.models import (
     DONE,
@@ -133,6 +133,7 @@ def _record(
     entry = HistoryEntry.objects.create(
         case=case, actor=by, kind=kind, details={**details, "version": case.version}
     )
+    live.announce(case.queue_id)
     if case.person_id is not None:
         append_event(
             case.person,  # type: ignore[arg-type]
@@ -494,12 +495,16 @@ def claim_case(case: Case, *, by: User, take_over: bool = False) -> Case:
             kind="taken_over",
             details={"from": holder.get_username(), "version": current.version},
         )
+    renewal = holder is not None and holder.pk == by.pk
     current.locked_by = by
     current.locked_until = timezone.now() + LOCK_FOR
     current.save(update_fields=["locked_by", "locked_until"])
+    if not renewal:  # queue pages show who is working on what
+        live.announce(current.queue_id)
     return current
 
 
 @transaction.atomic
 def release_case(case: Case, *, by: User) -> None:
-    Case.objects.filter(pk=case.pk, locked_by=by).update(locked_by=None, locked_until=None)
+    if Case.objects.filter(pk=case.pk, locked_by=by).update(locked_by=None, locked_until=None):
+        live.announce(case.queue_id)

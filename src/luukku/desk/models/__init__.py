@@ -2,6 +2,7 @@
 
 from luukku.desk.models.answers import StandardAnswer
 from luukku.desk.models.cases import Case, CaseChannel, HistoryEntry, Priority, Tag
+from luukku.desk.models.live import QueueChange
 from luukku.desk.models.messages import Attachment, Delivery, Direction, Message
 from luukku.desk.models.queues import (
     DONE,
@@ -25,6 +26,7 @@ __all__ = [
     "Message",
     "Priority",
     "Queue",
+    "QueueChange",
     "SavedView",
     "StandardAnswer",
     "StatusCategory",

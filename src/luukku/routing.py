@@ -1,0 +1,26 @@
+"""The ASGI application's protocols: HTTP to Django, WebSockets to the live pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from django.core.asgi import get_asgi_application
+
+
+def protocols() -> Any:
+    """WebSockets are for signed-in staff from our own origin: the session cookie names
+    them, and the Origin header must be one of the allowed hosts."""
+    http = get_asgi_application()  # sets Django up before the consumers are imported
+    from luukku.desk.routing import websocket_urlpatterns
+
+    return ProtocolTypeRouter(
+        {
+            "http": http,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )

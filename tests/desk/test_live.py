@@ -1,0 +1,109 @@
+"""An open queue page hears of changes to its queue over a WebSocket; others hear nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from typing import Any
+
+import channels.layers
+import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from channels.routing import URLRouter
+
+from luukku.desk import consumers, services
+from luukku.desk.models import QueueChange
+from luukku.desk.routing import websocket_urlpatterns
+from luukku.desk.services import NewMessage
+from tests.desk.conftest import Desk
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class Socket(ApplicationCommunicator):  # type: ignore[misc]
+    """A WebSocket client speaking ASGI to the desk's consumers, as a browser would."""
+
+    async def receive_json_from(self, timeout: float) -> Any:
+        event = await self.receive_output(timeout)
+        assert event["type"] == "websocket.send", event
+        return json.loads(event["text"])
+
+    async def disconnect(self) -> None:
+        await self.send_input({"type": "websocket.disconnect", "code": 1000})
+        await self.wait(timeout=2)
+
+
+async def _connect(user: Any, slug: str) -> tuple[Socket, bool]:
+    path = f"/ws/desk/queues/{slug}/"
+    scope = {"type": "websocket", "path": path, "headers": [], "subprotocols": [], "user": user}
+    socket = Socket(URLRouter(websocket_urlpatterns), scope)
+    await socket.send_input({"type": "websocket.connect"})
+    answer = await socket.receive_output(timeout=5)
+    return socket, answer["type"] == "websocket.accept"
+
+
+def test_a_new_case_and_a_claim_reach_the_open_queue_page(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(consumers, "CHECK_SECONDS", 0.2)
+
+    async def scenario() -> list[Any]:
+        socket, connected = await _connect(desk.kari, "housing")
+        assert connected
+        heard = []
+        await _in_thread(
+            lambda: services.open_case(
+                queue=desk.housing, subject="Nøkkel", by=None, first=NewMessage(text="Mistet")
+            )
+        )
+        heard.append(await socket.receive_json_from(timeout=5))
+        assert await socket.receive_nothing(timeout=0.6)  # once per change
+        await socket.disconnect()
+        return heard
+
+    assert async_to_sync(scenario)() == [{"changed": True}]
+    assert QueueChange.objects.filter(queue_id=desk.housing.pk).exists()
+
+
+def test_a_queue_the_user_may_not_see_refuses_the_connection(desk: Desk) -> None:
+    async def scenario() -> bool:
+        _socket, connected = await _connect(desk.kari, "health")
+        return connected
+
+    assert async_to_sync(scenario)() is False
+
+
+async def _in_thread(work: Any) -> Any:
+    from channels.db import database_sync_to_async
+
+    return await database_sync_to_async(work)()
+
+
+def test_with_redis_a_change_is_pushed_at_once(desk: Desk, settings: Any) -> None:
+    """With REDIS_URL, the change goes through Redis to every web process at commit; the
+    feed is read only every 30 s, so what arrives within a second was pushed."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"luukku-test-{uuid.uuid4().hex}"},
+        }
+    }
+    channels.layers.channel_layers.backends.clear()
+
+    async def scenario() -> Any:
+        socket, connected = await _connect(desk.kari, "housing")
+        assert connected
+        await _in_thread(lambda: services.claim_case(case, by=desk.ola))
+        heard = await socket.receive_json_from(timeout=1)
+        await socket.disconnect()
+        return heard
+
+    case = services.open_case(queue=desk.housing, subject="Vannlekkasje", by=None)
+    try:
+        assert async_to_sync(scenario)() == {"changed": True}
+    finally:
+        channels.layers.channel_layers.backends.clear()
