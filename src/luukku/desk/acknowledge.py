@@ -18,6 +18,7 @@ from luukku.channels.email.send import queue_email
 from luukku.channels.inbound import InboundMessage
 from luukku.channels.models import Mailbox, OutboundEmail
 from luukku.core.models import Organization
+from luukku.desk.mail_ids import subject_token
 from luukku.desk.models import Case, HistoryEntry
 
 ACKS_PER_HOUR = 3
@@ -56,13 +57,14 @@ def acknowledge(case: Case, message: InboundMessage, mailbox: Mailbox) -> bool:
         HistoryEntry.objects.create(case=case, kind="not_acknowledged", details={"reason": reason})
         return False
     with translation.override(_language(case)):
-        subject = _("We have received your message [#%(number)s]") % {"number": case.number}
+        token = subject_token(case)
+        subject = _("We have received your message %(token)s") % {"token": token}
         text = _(
             "Thank you for writing to us. Your message has been received as case "
-            "%(number)s, and we will answer it as soon as we can.\n\n"
+            "%(reference)s, and we will answer it as soon as we can.\n\n"
             "If you write again about the same matter, answer this message or keep "
-            "[#%(number)s] in the subject.\n\n%(sender)s"
-        ) % {"number": case.number, "sender": mailbox.name}
+            "%(token)s in the subject.\n\n%(sender)s"
+        ) % {"reference": case.reference, "token": token, "sender": mailbox.name}
     domain = mailbox.address.split("@")[-1]
     queue_email(
         mailbox=mailbox,

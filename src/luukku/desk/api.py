@@ -65,6 +65,7 @@ class MessageOut(Schema):
 
 class CaseOut(Schema):
     number: int
+    reference: str = Field(description='The number as people see it, e.g. "SAK-1042".')
     subject: str
     status: str
     status_shown: str
@@ -154,6 +155,7 @@ def _name(user: User | None) -> str | None:
 def case_out(case: Case) -> dict[str, Any]:
     return {
         "number": case.number,
+        "reference": case.reference,
         "subject": case.subject,
         "status": case.status,
         "status_shown": case.status_shown,

@@ -79,7 +79,14 @@ def from_query(params: Any) -> CaseFilter:
 def listed(rows: QuerySet[Case]) -> QuerySet[Case]:
     """Cases with what every list shows of them (queue, people, status), in one query."""
     return rows.select_related(
-        "queue", "assignee", "locked_by", "person", "custom_status", "merged_into", "parent"
+        "queue",
+        "org_unit",
+        "assignee",
+        "locked_by",
+        "person",
+        "custom_status",
+        "merged_into",
+        "parent",
     )
 
 

@@ -31,7 +31,7 @@ from luukku.customers.actions.parties import create_party
 from luukku.customers.models import EmailAddress, Person
 from luukku.desk import services
 from luukku.desk.acknowledge import acknowledge
-from luukku.desk.mail_ids import OUR_ID, SUBJECT_TOKEN
+from luukku.desk.mail_ids import OUR_ID, case_numbers_in, subject_token
 from luukku.desk.models import Case, Delivery, Direction, HistoryEntry, Message, Queue
 
 REOPEN_WITHIN = datetime.timedelta(days=30)
@@ -78,19 +78,20 @@ def _writes_on(case: Case, sender: str) -> bool:
     return case.messages.filter(direction=Direction.INBOUND, sender__iexact=sender).exists()
 
 
-def thread(message: InboundMessage) -> tuple[Case | None, str, Case | None]:
+def thread(message: InboundMessage, mailbox: Mailbox) -> tuple[Case | None, str, Case | None]:
     """(case to add to, why, case to link a new one to)."""
     ids = [message.in_reply_to, *message.references] if message.in_reply_to else message.references
     if case := _by_our_id(ids):
         return case, "our reply's Message-ID in In-Reply-To/References", None
     if case := _by_reference(ids):
         return case, "a stored Message-ID in In-Reply-To/References", None
-    if match := SUBJECT_TOKEN.search(message.subject):
-        case = Case.objects.filter(number=int(match.group(1))).first()
+    for number in case_numbers_in(message.subject, mailbox.org_unit.organization_id)[:1]:
+        case = Case.objects.filter(number=number).first()
         if case is not None:
+            token = subject_token(case)
             if _writes_on(case, message.sender):
-                return case, f"case number [#{case.number}] in the subject, from its customer", None
-            return None, f"[#{case.number}] in the subject from someone else: new linked case", case
+                return case, f"case number {token} in the subject, from its customer", None
+            return None, f"{token} in the subject from someone else: new linked case", case
     return None, "no thread found: new case", None
 
 
@@ -184,7 +185,7 @@ def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
         EmailAddress.objects.filter(address_lower=message.sender, bounced_at__isnull=False).update(
             bounced_at=None
         )
-    case, why, related = thread(message)
+    case, why, related = thread(message, mailbox)
     new = services.NewMessage(
         text=message.text,
         html=message.html,

@@ -32,7 +32,7 @@ def group_name(queue_id: int) -> str:
 
 def pushed_across_processes() -> bool:
     """Whether the channel layer reaches every process (Redis), not just this one."""
-    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    backend = str(settings.CHANNEL_LAYERS["default"]["BACKEND"])
     return "InMemory" not in backend
 
 

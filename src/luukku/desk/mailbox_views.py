@@ -1,4 +1,5 @@
-"""Mailboxes: where customers' mail comes in and which queue it lands in."""
+"""Setting up the desk: mailboxes (where customers' mail comes in and which queue it lands
+in) and how cases are named."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from luukku.channels.models import Mailbox
-from luukku.core.access import Perm, require, staff, units_where
-from luukku.core.models import User
-from luukku.desk.models import Queue
+from luukku.core.access import Perm, require, require_organization_admin, staff, units_where
+from luukku.core.models import Organization, User
+from luukku.desk.models import DeskSettings, Queue
 
 
 class MailboxForm(forms.ModelForm[Mailbox]):
@@ -97,3 +98,31 @@ def mailbox_edit(request: HttpRequest, mailbox_id: int | None = None) -> HttpRes
         messages.success(request, _("Mailbox saved."))
         return redirect("desk:mailboxes")
     return render(request, "desk/mailbox_form.html", {"form": form, "mailbox": mailbox})
+
+
+class DeskSettingsForm(forms.ModelForm[DeskSettings]):
+    class Meta:
+        model = DeskSettings
+        fields = ["case_prefix", "subject_token"]
+
+
+@login_required
+def desk_settings(request: HttpRequest) -> HttpResponse:
+    """How cases are named: the number's prefix and the token replies carry in their
+    subject. The whole organization's, so for its administrators."""
+    actor = staff(request)
+    require_organization_admin(actor)
+    organization = Organization.objects.order_by("pk").first()
+    assert organization is not None
+    current = DeskSettings.objects.filter(organization=organization).first()
+    form = DeskSettingsForm(
+        request.POST or None, instance=current or DeskSettings(organization=organization)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Desk settings saved."))
+        return redirect("desk:settings")
+    example = form.instance.subject_token.format(
+        number=1042, reference=f"{form.instance.case_prefix}1042"
+    )
+    return render(request, "desk/settings.html", {"form": form, "example": example})

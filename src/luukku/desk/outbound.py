@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from luukku.channels.email.send import queue_email
 from luukku.customers.models import EmailAddress
-from luukku.desk.mail_ids import SUBJECT_TOKEN, our_message_id
+from luukku.desk.mail_ids import case_numbers_in, our_message_id, subject_token
 from luukku.desk.models import Case, CaseChannel, Delivery, Direction, Message
 
 MAX_REFERENCES = 20
@@ -16,8 +16,8 @@ MAX_REFERENCES = 20
 def _subject(case: Case) -> str:
     plain = " ".join(case.subject.split())[:250]  # no line breaks: they would start headers
     subject = plain if plain.lower().startswith("re:") else f"Re: {plain}"
-    ours = [int(n) for n in SUBJECT_TOKEN.findall(subject)] == [case.number]
-    return subject if ours else f"{subject} [#{case.number}]"
+    ours = case_numbers_in(subject, case.org_unit.organization_id) == [case.number]
+    return subject if ours else f"{subject} {subject_token(case)}"
 
 
 def _recipient(case: Case, last: Message | None) -> str:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("answers/new/", answer_views.answer_edit, name="answer_create"),
     path("answers/<int:answer_id>/", answer_views.answer_edit, name="answer_edit"),
     path("mailboxes/", mailbox_views.mailbox_list, name="mailboxes"),
+    path("settings/", mailbox_views.desk_settings, name="settings"),
     path("mailboxes/new/", mailbox_views.mailbox_edit, name="mailbox_create"),
     path("mailboxes/<int:mailbox_id>/", mailbox_views.mailbox_edit, name="mailbox_edit"),
     path("inbound/failed/", views.failed_inbound, name="failed_inbound"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from luukku.channels.email.receive import handle
 from luukku.channels.inbound import InboundAttachment
 from luukku.channels.models import InboundReceipt
-from luukku.core.access import Perm, can, require, staff
+from luukku.core.access import Perm, can, is_organization_admin, require, staff
 from luukku.core.models import User
 from luukku.core.paging import list_page
 from luukku.customers import access as customer_access
@@ -54,6 +54,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 :50
             ],
             "can_manage": can(actor, Perm.DESK_MANAGE),
+            "is_org_admin": is_organization_admin(actor),
         },
     )
 

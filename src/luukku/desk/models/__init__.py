@@ -12,6 +12,7 @@ from luukku.desk.models.queues import (
     SavedView,
     StatusCategory,
 )
+from luukku.desk.models.settings import DeskSettings
 
 __all__ = [
     "DONE",
@@ -21,6 +22,7 @@ __all__ = [
     "CaseStatus",
     "Category",
     "Delivery",
+    "DeskSettings",
     "Direction",
     "HistoryEntry",
     "Message",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from luukku.core.models import OrgUnit
 from luukku.customers.models import Organization, Person, Sensitivity
 from luukku.desk.models.queues import CaseStatus, Category, Queue, StatusCategory
+from luukku.desk.models.settings import DeskSettings
 
 
 class Priority(models.TextChoices):
@@ -176,6 +177,11 @@ class Case(models.Model):
     def status_shown(self) -> str:
         """The administrator's status when one is set, else the category's name."""
         return self.custom_status.name if self.custom_status else str(self.get_status_display())
+
+    @property
+    def reference(self) -> str:
+        """The number as people see it, with the organization's prefix: "SAK-1042"."""
+        return f"{DeskSettings.of(self.org_unit.organization_id).case_prefix}{self.number}"
 
     @property
     def working_on_it(self) -> Any:
