@@ -3,8 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/luukku_bench \\
         .venv/bin/python -m bench.desk_inbound --messages 2000 --senders 4
 
-Starts the receiver `luukku serve` runs (in this process, on a free loopback port),
-sends `--messages` mails from `--senders` concurrent SMTP clients (each its own
+Starts the receiver `luukku serve` runs (`luukku receive_mail --processes N`, on a free
+loopback port, in processes of its own), sends `--messages` mails from `--senders` concurrent SMTP clients (each its own
 connection, one mail per transaction, as mail servers deliver), half of them new
 conversations and half answers to earlier ones, and reports messages per second from
 the first connection to the last stored case message. Needs the demo organization
@@ -14,10 +14,14 @@ the first connection to the last stored case message. Needs the demo organizatio
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
+import signal
 import smtplib
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -29,6 +33,16 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            time.sleep(1)  # the other receiver processes start alongside
+            return
+        time.sleep(0.2)
+    raise SystemExit("the receiver did not start")
 
 
 def _mail(run: str, n: int, answer_to: int | None) -> bytes:
@@ -51,6 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=1, help="receiver processes")
     args = parser.parse_args()
 
     import django
@@ -59,7 +74,6 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, connections
 
-    from luukku.channels.email.smtp_receiver import receiver
     from luukku.channels.models import Mailbox
     from luukku.desk.models import Message
 
@@ -71,8 +85,13 @@ def main() -> None:
     connections.close_all()
 
     port = _free_port()
-    server = receiver("127.0.0.1", port)
-    server.start()
+    receiver = subprocess.Popen(
+        [sys.executable, "-m", "luukku", "receive_mail", "--port", str(port), "--lmtp-port", "0"]
+        + ["--processes", str(args.processes), "--no-imap"],
+        # As in production: DEBUG would keep every query's SQL in memory.
+        env={k: v for k, v in os.environ.items() if k != "LUUKKU_DEBUG"},
+    )
+    _wait_for(port)
     run = str(int(time.time()))
     rng = random.Random(1)
     mails = [
@@ -92,7 +111,8 @@ def main() -> None:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
-    server.stop()
+    receiver.send_signal(signal.SIGTERM)
+    receiver.wait(timeout=60)
     stored = Message.objects.count() - before
     print(
         f"inbound: {args.messages:,} mails from {args.senders} senders in {elapsed:.1f} s = "

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
 
 from luukku.channels.email.receive import MAX_BYTES
-from luukku.channels.email.smtp_receiver import receiver
+from luukku.channels.email.smtp_receiver import MailHandlers, receiver
 from luukku.channels.models import Mailbox
 from luukku.desk.models import Case
 from tests.desk.conftest import Desk
@@ -18,8 +19,16 @@ from tests.test_staff_email_smtp import free_port
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(scope="module")
+def handlers() -> Iterator[MailHandlers]:
+    """Two handler processes, as on a two-core machine (started once: they take a moment)."""
+    pool = MailHandlers(2)
+    yield pool
+    pool.shutdown()
+
+
 @pytest.fixture
-def smtp(desk: Desk) -> Iterator[int]:
+def smtp(desk: Desk, handlers: MailHandlers) -> Iterator[int]:
     if connection.vendor != "postgresql":
         pytest.skip("the receiver's threads need a database that takes concurrent connections")
     box = Mailbox.objects.create(
@@ -28,7 +37,7 @@ def smtp(desk: Desk) -> Iterator[int]:
     desk.housing.mailbox = box
     desk.housing.save()
     port = free_port()
-    server = receiver("127.0.0.1", port)
+    server = receiver("127.0.0.1", port, handlers)
     server.start()
     try:
         yield port
@@ -74,10 +83,10 @@ def test_an_unknown_recipient_and_an_oversized_message_are_refused_with_a_reason
 
 
 @pytest.fixture
-def lmtp(smtp: int) -> Iterator[int]:
+def lmtp(smtp: int, handlers: MailHandlers) -> Iterator[int]:
     """An LMTP receiver, beside the SMTP one (its mailbox is set up by `smtp`)."""
     port = free_port()
-    server = receiver("127.0.0.1", port, lmtp=True)
+    server = receiver("127.0.0.1", port, handlers, lmtp=True)
     server.start()
     try:
         yield port
@@ -110,16 +119,16 @@ def test_a_mail_server_delivers_over_lmtp_with_a_reply_per_recipient(desk: Desk,
     assert case.messages.count() == 1
 
 
-def test_two_receivers_share_one_port(smtp: int) -> None:
-    """What `luukku receive_mail --processes 2` does: a second receiver on the port."""
-    second = receiver("127.0.0.1", smtp)
-    second.start()
-    try:
-        for n in range(6):
-            mail = MAIL.replace(b"<smtp-1@", f"<smtp-share-{n}@".encode())
-            with smtplib.SMTP("127.0.0.1", smtp, timeout=10) as client:
-                client.sendmail("aino@example.fi", ["housing@demo.luukku.test"], mail)
-    finally:
-        second.stop()
+def test_mail_on_several_connections_at_once_is_all_stored(smtp: int) -> None:
+    """As a mail server delivers: several connections in parallel, the work spread over
+    the handler processes."""
 
-    assert Case.objects.count() == 6
+    def send(n: int) -> None:
+        mail = MAIL.replace(b"<smtp-1@", f"<smtp-parallel-{n}@".encode())
+        with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
+            client.sendmail("aino@example.fi", ["housing@demo.luukku.test"], mail)
+
+    with ThreadPoolExecutor(max_workers=4) as senders:
+        list(senders.map(send, range(8)))
+
+    assert Case.objects.count() == 8

@@ -25,8 +25,6 @@ ACKS_PER_HOUR = 3
 
 
 def _why_not(message: InboundMessage, mailbox: Mailbox) -> str:
-    if not mailbox.acknowledge:
-        return "the mailbox sends no acknowledgements"
     if message.automatic:
         return f"automatic mail ({message.automatic})"
     if not message.sender:
@@ -52,6 +50,8 @@ def _language(case: Case) -> str:
 
 def acknowledge(case: Case, message: InboundMessage, mailbox: Mailbox) -> bool:
     """Queue the acknowledgement of a new case, or record in its history why not."""
+    if not mailbox.acknowledge:  # a setting, not an event of the case
+        return False
     reason = _why_not(message, mailbox)
     if reason:
         HistoryEntry.objects.create(case=case, kind="not_acknowledged", details={"reason": reason})

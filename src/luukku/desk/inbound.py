@@ -133,9 +133,10 @@ def _customer(message: InboundMessage, mailbox: Mailbox) -> Person | None:
 
 
 def _queue(mailbox: Mailbox) -> Queue:
-    queue = Queue.objects.filter(mailbox=mailbox, is_active=True).first()
+    active = Queue.objects.filter(is_active=True).select_related("org_unit")
+    queue = active.filter(mailbox=mailbox).first()
     if queue is None:
-        queue = Queue.objects.filter(org_unit=mailbox.org_unit, is_active=True).first()
+        queue = active.filter(org_unit=mailbox.org_unit).first()
     if queue is None:
         raise LookupError(f"no queue takes mail for {mailbox.address}")
     return queue

@@ -86,7 +86,9 @@ class NewMessage:
 
 def _row(case: Case) -> Case:
     """The case as stored, locked until the transaction ends."""
-    return Case.objects.select_for_update(of=("self",)).select_related("locked_by").get(pk=case.pk)
+    rows = Case.objects.select_for_update(of=("self",))
+    # What the change's history, timeline event and webhook need, in the same query.
+    return rows.select_related("locked_by", "person", "org_unit").get(pk=case.pk)
 
 
 def _fresh(case: Case, by: User | None, version: int | None, *, needs_lock: bool) -> Case:
@@ -185,7 +187,7 @@ def require_worker(user: User, case: Case) -> None:
         raise CaseError(_("%(name)s may not work cases in this queue.") % {"name": user})
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # it checks before it writes; a failure ends it all
 def open_case(
     *,
     queue: Queue,
@@ -276,7 +278,7 @@ def add_note(
     return message
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # it refuses nothing: no failure to recover from
 def receive(case: Case, new: NewMessage, *, reopen: bool = True) -> Message:
     """A customer's message on an existing case (from a channel): it reopens a done case
     (unless `reopen` is False, for automatic mail)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from luukku.channels import handlers
@@ -37,11 +37,17 @@ def store(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
     message delivered again after we stored it but did not get to handle it (the
     process stopped in between) is handed back, to be handled now."""
     external_id = _message_id(raw)
+
+    def keep() -> InboundReceipt:
+        return InboundReceipt.objects.create(
+            channel="email", mailbox=mailbox, external_id=external_id, raw=raw
+        )
+
     try:
-        with transaction.atomic():
-            return InboundReceipt.objects.create(
-                channel="email", mailbox=mailbox, external_id=external_id, raw=raw
-            )
+        if connection.in_atomic_block:  # in a caller's transaction: a savepoint keeps it usable
+            with transaction.atomic():
+                return keep()
+        return keep()  # one statement on its own is committed by itself
     except IntegrityError:
         earlier = InboundReceipt.objects.filter(mailbox=mailbox, external_id=external_id).first()
         if earlier is not None and earlier.status == InboundReceipt.Status.RECEIVED:

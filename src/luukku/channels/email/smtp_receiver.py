@@ -8,100 +8,84 @@ the size limit is refused at DATA (552). Each accepted message is stored before 
 each recipient gets its own reply after DATA, so a mail server delivering to two
 mailboxes retries only the one that failed.
 
-Several receiver processes can listen on one port (SO_REUSEPORT): the kernel spreads
-connections over them, and each stores mail with its own threads.
+The receiver's event loop only speaks the protocol. Looking mailboxes up, storing and
+handling mail happen in a pool of handler processes (`MailHandlers`), each keeping its
+database connection, so the work spreads over the machine's cores however the
+senders' connections come in.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from django.db import close_old_connections, connections
+from django.conf import settings
+from django.db import connection
 
-from luukku.channels.email.receive import MAX_BYTES, accept
-from luukku.channels.models import Mailbox
+from luukku.channels.email import handler_process
+from luukku.channels.email.receive import MAX_BYTES
 
 logger = logging.getLogger("luukku.channels.email")
 
-T = TypeVar("T")
+
+def default_processes() -> int:
+    """One handler per core on PostgreSQL; SQLite writes one transaction at a time."""
+    return max(1, os.cpu_count() or 1) if connection.vendor == "postgresql" else 1
 
 
-def _find(address: str) -> Mailbox | None:
-    return Mailbox.objects.filter(address__iexact=address.strip(), is_active=True).first()
+class MailHandlers:
+    """The processes that look mailboxes up and store and handle mail."""
 
+    def __init__(self, processes: int | None = None) -> None:
+        self.pool = ProcessPoolExecutor(
+            max_workers=processes or default_processes(),
+            mp_context=multiprocessing.get_context("spawn"),  # no inherited connections
+            initializer=handler_process.start,
+            initargs=(settings.DATABASES,),
+        )
 
-def _deliver(mailboxes: list[Mailbox], content: bytes) -> None:
-    for mailbox in mailboxes:
-        accept(mailbox, content)
-
-
-class _Workers:
-    """The threads that store mail, each keeping its database connection between
-    messages, all closed when the receiver stops."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="luukku-mail")
-
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
+    async def run(self, function: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, self._call, function, args)
-
-    @staticmethod
-    def _call(function: Callable[..., T], args: tuple[Any, ...]) -> T:
-        close_old_connections()  # a connection the database dropped is replaced
-        return function(*args)
+        return await loop.run_in_executor(self.pool, function, *args)
 
     def shutdown(self) -> None:
-        # One task per thread (they wait for each other), each closing its connection.
-        barrier = threading.Barrier(self.size, timeout=10)
-
-        def close() -> None:
-            with contextlib.suppress(threading.BrokenBarrierError):
-                barrier.wait()
-            connections.close_all()
-
-        for future in [self.pool.submit(close) for _ in range(self.size)]:
-            future.result()
         self.pool.shutdown(wait=True)
 
 
 class DeliverToMailboxes:
     """aiosmtpd handler: the hooks are called by aiosmtpd with these names."""
 
-    def __init__(self, workers: int = 4) -> None:
-        self.workers = _Workers(workers)
+    def __init__(self, handlers: MailHandlers) -> None:
+        self.handlers = handlers
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
-        mailbox = await self.workers.run(_find, address)
-        if mailbox is None:
+        mailbox_id = await self.handlers.run(handler_process.find_mailbox, address)
+        if mailbox_id is None:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         # Found once, at RCPT: DATA delivers to these without looking them up again.
-        envelope.luukku_mailboxes = [*getattr(envelope, "luukku_mailboxes", []), mailbox]  # type: ignore[attr-defined]
+        envelope.luukku_mailboxes = [*getattr(envelope, "luukku_mailboxes", []), mailbox_id]  # type: ignore[attr-defined]
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = bytes(envelope.original_content or b"")
-        mailboxes: list[Mailbox] = getattr(envelope, "luukku_mailboxes", [])
+        mailbox_ids: list[int] = getattr(envelope, "luukku_mailboxes", [])
         if isinstance(server, LMTP):  # one reply per recipient, in RCPT order
-            return "\r\n".join([await self._deliver(content, [box]) for box in mailboxes])
-        return await self._deliver(content, mailboxes)
+            return "\r\n".join([await self._deliver(content, [box]) for box in mailbox_ids])
+        return await self._deliver(content, mailbox_ids)
 
-    async def _deliver(self, content: bytes, mailboxes: list[Mailbox]) -> str:
+    async def _deliver(self, content: bytes, mailbox_ids: list[int]) -> str:
         try:
-            await self.workers.run(_deliver, mailboxes, content)
+            await self.handlers.run(handler_process.deliver, mailbox_ids, content)
         except Exception:  # the store failed: tell the sender to try again later
             logger.exception("could not store an inbound message")
             return "451 4.3.0 Could not store the message; try again later"
@@ -116,33 +100,12 @@ class _Receiver(Controller):
     def factory(self) -> SMTP:
         return (LMTP if self.lmtp else SMTP)(self.handler, **self.SMTP_kwargs)
 
-    def _create_server(self) -> Any:
-        # aiosmtpd's own, plus SO_REUSEPORT so several processes can share the port.
-        return self.loop.create_server(
-            self._factory_invoker,
-            host=self.hostname,
-            port=self.port,
-            ssl=self.ssl_context,
-            reuse_port=True,
-        )
 
-    def _trigger_server(self) -> None:
-        # aiosmtpd connects to the port to see its protocol factory work; with the port
-        # shared, that connection may reach another process. Run the factory on this
-        # receiver's own loop instead.
-        self.loop.call_soon_threadsafe(self._factory_invoker)
-
-    def stop(self, *args: Any, **kwargs: Any) -> None:
-        super().stop(*args, **kwargs)
-        handler = self.handler
-        assert isinstance(handler, DeliverToMailboxes)
-        handler.workers.shutdown()
-
-
-def receiver(host: str, port: int, *, lmtp: bool = False) -> Controller:
-    """An SMTP (or LMTP) receiver on host:port, not yet started (`.start()`, `.stop()`)."""
+def receiver(host: str, port: int, handlers: MailHandlers, *, lmtp: bool = False) -> Controller:
+    """An SMTP (or LMTP) receiver on host:port, not yet started (`.start()`, `.stop()`);
+    several receivers may share one set of handlers."""
     return _Receiver(
-        DeliverToMailboxes(),
+        DeliverToMailboxes(handlers),
         lmtp=lmtp,
         hostname=host,
         port=port,

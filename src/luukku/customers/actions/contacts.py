@@ -59,9 +59,11 @@ def apply_contacts(
     source: str,
     replace: bool,
     source_system: SourceSystem | None = None,
+    created: bool = False,
 ) -> list[str]:
     """Write cleaned contact points. `replace` makes each given list the whole set;
-    otherwise new points are added and existing ones kept. Returns what changed.
+    otherwise new points are added and existing ones kept. Returns what changed. A party
+    `created` just now has no points yet, so none are looked up.
 
     A source system writes only the kinds it may set ("emails", "phones", "addresses"),
     never moves the primary mark of existing points, and makes a new point primary only
@@ -80,14 +82,16 @@ def apply_contacts(
         if source_system is not None:
             if not source_system.may_set(name):
                 continue
-            has_primary = model.objects.filter(**owner, is_primary=True).exists()
+            has_primary = not created and model.objects.filter(**owner, is_primary=True).exists()
             rows = [
                 {**row, "is_primary": bool(row.get("is_primary")) and not has_primary}
                 for row in rows
             ]
-        elif any(row.get("is_primary") for row in rows):
+        elif not created and any(row.get("is_primary") for row in rows):
             model.objects.filter(**owner).update(is_primary=False)
-        existing = {getattr(c, key).lower(): c for c in model.objects.filter(**owner)}
+        existing = (
+            {} if created else {getattr(c, key).lower(): c for c in model.objects.filter(**owner)}
+        )
         wanted = {str(row[key]).lower(): row for row in rows}
         if replace:
             stale = [c.pk for k, c in existing.items() if k not in wanted]

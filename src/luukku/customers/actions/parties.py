@@ -246,6 +246,7 @@ def create_party(
             source=provenance.source_code(source),
             replace=False,
             source_system=source,
+            created=True,
         )
     if identity:
         link_identity(party, *identity)

@@ -1,14 +1,12 @@
 import os
 import signal
-import subprocess
-import sys
 import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from luukku.channels.email.imap import keep_watching
-from luukku.channels.email.smtp_receiver import receiver
+from luukku.channels.email.smtp_receiver import MailHandlers, receiver
 from luukku.core.actions.audit import audit_channel
 
 
@@ -39,8 +37,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--processes",
             type=int,
-            default=1,
-            help="receiver processes sharing the ports (the kernel spreads connections)",
+            default=0,
+            help="processes that store and handle mail (default: one per core on "
+            "PostgreSQL, one on SQLite)",
         )
         parser.add_argument("--no-imap", action="store_true", help="do not watch IMAP mailboxes")
 
@@ -56,10 +55,10 @@ class Command(BaseCommand):
     ) -> None:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        servers = [receiver(host, port)]
+        handlers = MailHandlers(processes or None)
+        servers = [receiver(host, port, handlers)]
         if lmtp_port:
-            servers.append(receiver(host, lmtp_port, lmtp=True))
-        helpers = [self._helper(host, port, lmtp_port) for _ in range(processes - 1)]
+            servers.append(receiver(host, lmtp_port, handlers, lmtp=True))
         watcher = None
         if not no_imap:
             watcher = threading.Thread(
@@ -79,16 +78,6 @@ class Command(BaseCommand):
             finally:
                 for server in servers:
                     server.stop()
-                for helper in helpers:
-                    helper.terminate()
-                for helper in helpers:
-                    helper.wait(timeout=30)
+                handlers.shutdown()
                 if watcher is not None:
                     watcher.join(timeout=5)
-
-    @staticmethod
-    def _helper(host: str, port: int, lmtp_port: int) -> subprocess.Popen[bytes]:
-        """Another receiver on the same ports, without IMAP watchers (one set is enough)."""
-        command = [sys.executable, "-m", "luukku", "receive_mail", "--no-imap"]
-        command += ["--host", host, "--port", str(port), "--lmtp-port", str(lmtp_port)]
-        return subprocess.Popen(command)  # noqa: S603 (our own command line)

@@ -18,8 +18,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mail-processes",
             type=int,
-            default=1,
-            help="inbound SMTP/LMTP receiver processes sharing the ports",
+            default=0,
+            help="processes that store and handle inbound mail (default: one per core on "
+            "PostgreSQL, one on SQLite)",
         )
         parser.add_argument(
             "--no-worker", action="store_true", help="serve the web only (run workers elsewhere)"
