@@ -148,3 +148,28 @@ def test_webhooks_are_managed_by_organization_admins(tree: Tree) -> None:
     assert "secret" not in bearer(admin).get("/api/v1/webhooks").json()["items"][0]
     assert unknown.status_code == 422
     assert "crm.example.test" in page.get("/webhooks/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_case_events_carry_the_number_the_change_and_the_version(
+    tree: Tree, receiver: Receiver
+) -> None:
+    """As docs/webhooks.md describes them."""
+    from luukku.desk.models import Queue
+    from luukku.desk.services import NewMessage, add_note, open_case
+
+    WebhookEndpoint.objects.create(
+        url=receiver.url, secret="s", events=["case.created", "case.updated"]
+    )
+    agent = user_with(Role.AGENT, tree.housing)
+    queue = Queue.objects.create(name="Housing", slug="housing", org_unit=tree.housing)
+    case = open_case(queue=queue, subject="Vannlekkasje", by=None, first=NewMessage(text="Hei"))
+    add_note(case, by=agent, text="Ring rørlegger.", version=case.version)
+
+    run_due_jobs()
+
+    assert [(e["event"], e["data"]) for e in receiver.events()] == [
+        ("case.created", {"case": case.number, "change": "case_created", "version": 1}),
+        ("case.updated", {"case": case.number, "change": "note_added", "version": 2}),
+    ]
+    assert "Vannlekkasje" not in json.dumps(receiver.events())

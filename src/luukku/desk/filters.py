@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case as Choose
-from django.db.models import Count, IntegerField, QuerySet, Value, When
+from django.db.models import Count, QuerySet
 
 from luukku.core.models import User
-from luukku.desk.models import DONE, Case, Priority
+from luukku.desk.models import DONE, Case
+from luukku.desk.models.cases import priority_rank
 
 SORTS = ("updated", "created", "priority")
-PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 
 @dataclass
@@ -53,12 +52,7 @@ def sorted_cases(rows: QuerySet[Case], sort: str) -> QuerySet[Case]:
     if sort == "created":
         return rows.order_by("-created_at", "-pk")
     if sort == "priority":
-        rank: Any = Choose(
-            *[When(priority=p, then=Value(n)) for p, n in PRIORITY_RANK.items()],
-            default=Value(9),
-            output_field=IntegerField(),
-        )
-        return rows.annotate(rank=rank).order_by("rank", "-updated_at", "-pk")
+        return rows.annotate(rank=priority_rank()).order_by("rank", "-updated_at", "-pk")
     return rows.order_by("-updated_at", "-pk")
 
 
