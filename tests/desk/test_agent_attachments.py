@@ -130,3 +130,29 @@ def test_the_api_adds_a_note_with_a_file_and_refuses_broken_base64(
     assert broken.status_code == 422
     assert "kontrakt.pdf: content_base64 is not valid base64" in broken.json()["detail"]
     assert case.messages.count() == 2
+
+
+@pytest.mark.django_db
+def test_files_over_the_limit_together_are_refused(
+    desk: Desk, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One mail carries them all: each under the limit, together over it."""
+    monkeypatch.setattr(attachments, "MAX_BYTES", 1024 * 1024)
+    accept(mailbox, MAIL)
+    case = Case.objects.get()
+    api = bearer(desk.kari)
+    part = base64.b64encode(b"%PDF" + b"\0" * (600 * 1024)).decode()
+    files = [
+        {"filename": f"del{n}.pdf", "content_type": "application/pdf", "content_base64": part}
+        for n in (1, 2)
+    ]
+
+    refused = api.post(
+        f"/api/v1/cases/{case.number}/messages",
+        {"kind": "note", "text": "To deler.", "version": case.version, "attachments": files},
+        content_type="application/json",
+    )
+
+    assert refused.status_code == 422
+    assert "the files together is larger than the 1 MB limit" in refused.json()["detail"]
+    assert case.messages.count() == 1

@@ -71,11 +71,13 @@ def test_a_new_case_and_a_claim_reach_the_open_queue_page(
 
 
 def test_a_queue_the_user_may_not_see_refuses_the_connection(desk: Desk) -> None:
-    async def scenario() -> bool:
-        _socket, connected = await _connect(desk.kari, "health")
-        return connected
+    """Accepted and closed at once with 4403, so the page knows to stop trying."""
 
-    assert _run(scenario) is False
+    async def scenario() -> Any:
+        socket, _accepted = await _connect(desk.kari, "health")
+        return await socket.receive_output(timeout=5)
+
+    assert _run(scenario) == {"type": "websocket.close", "code": 4403}
 
 
 def _run(scenario: Any) -> Any:

@@ -127,7 +127,9 @@ class CasePatch(StrictSchema):
 
 class FileIn(StrictSchema):
     filename: str = Field(min_length=1, max_length=200)
-    content_type: str = Field("application/octet-stream", max_length=200)
+    content_type: str = Field(
+        "application/octet-stream", max_length=200, pattern=r"^[\w.+-]+/[\w.+-]+$"
+    )
     content_base64: str = Field(description="The file's bytes, base64-encoded.")
 
     def decoded(self) -> InboundAttachment:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -11,6 +12,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from luukku.core.models import User
 from luukku.desk import access, live
+
+logger = logging.getLogger("luukku.desk")
 
 # How often the feed is read: often without a cross-process channel layer, rarely with one
 # (as a safety net for a push lost in a Redis restart).
@@ -37,7 +40,8 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         queue_id = await database_sync_to_async(_visible_queue)(self.scope.get("user"), slug)
-        if queue_id is None:
+        if queue_id is None:  # accepted, then closed: the page sees why, and stops trying
+            await self.accept()
             await self.close(code=4403)
             return
         self.queue_id = queue_id
@@ -63,9 +67,15 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
 
     async def _watch(self) -> None:
         every = CHECK_SECONDS_WITH_PUSH if live.pushed_across_processes() else CHECK_SECONDS
-        while True:
-            await asyncio.sleep(every)
-            latest = await database_sync_to_async(live.latest_change)(self.queue_id)
-            if latest != self.seen:
-                self.seen = latest
-                await self.send_json({"changed": True})
+        try:
+            while True:
+                await asyncio.sleep(every)
+                latest = await database_sync_to_async(live.latest_change)(self.queue_id)
+                if latest != self.seen:
+                    self.seen = latest
+                    await self.send_json({"changed": True})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database is away: the page reconnects, and polls meanwhile
+            logger.warning("live queue check failed", exc_info=True)
+            await self.close(code=1011)

@@ -227,6 +227,10 @@ def _check_files(files: list[InboundAttachment]) -> None:
     for item in files:
         if refusal := attachments.over_limit(item.filename, len(item.data)):
             raise CaseError(refusal)
+    if refusal := attachments.over_limit(
+        _("the files together"), sum(len(item.data) for item in files)
+    ):
+        raise CaseError(refusal)  # one mail carries them all
 
 
 @transaction.atomic

@@ -202,9 +202,13 @@ def _version(request: HttpRequest) -> int | None:
 def _uploaded_files(request: HttpRequest) -> list[InboundAttachment]:
     """The composer's files, each checked against the size limit before it is read."""
     files = []
-    for upload in request.FILES.getlist("files"):
+    uploads = request.FILES.getlist("files")
+    for upload in uploads:
         if refusal := over_limit(upload.name or "", upload.size or 0):
             raise services.CaseError(refusal)
+    if refusal := over_limit(_("the files together"), sum(u.size or 0 for u in uploads)):
+        raise services.CaseError(refusal)
+    for upload in uploads:
         files.append(
             InboundAttachment(
                 filename=upload.name or "attachment",

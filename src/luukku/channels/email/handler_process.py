@@ -47,4 +47,5 @@ def deliver(mailbox_ids: list[int], content: bytes) -> None:
     close_old_connections()
     mailboxes = {m.pk: m for m in Mailbox.objects.filter(pk__in=mailbox_ids).select_related()}
     for mailbox_id in mailbox_ids:
-        accept(mailboxes[mailbox_id], content)
+        if mailbox_id in mailboxes:  # else removed since RCPT: as if refused then
+            accept(mailboxes[mailbox_id], content)

@@ -28,6 +28,7 @@ from imapclient.exceptions import IMAPClientError
 
 from luukku.channels.email.receive import accept
 from luukku.channels.models import IMAP_WATCHED_WITHIN, Mailbox
+from luukku.core.actions.audit import audit_channel
 from luukku.core.jobs import job, periodic
 
 logger = logging.getLogger("luukku.channels.email")
@@ -130,8 +131,8 @@ def _idle(client: IMAPClient, mailbox: Mailbox, stop: threading.Event) -> None:
     client.select_folder(mailbox.imap_folder)
     settings_seen = _settings(mailbox)
     while not stop.is_set():
+        _note(mailbox, "", watched=True)  # first: the poller keeps away while we take mail
         _take_unseen(client, mailbox)
-        _note(mailbox, "", watched=True)
         client.idle()
         try:
             client.idle_check(timeout=IDLE_SECONDS)
@@ -196,8 +197,9 @@ def keep_watching(stop: threading.Event, every: float = RETRY_SECONDS) -> None:
 
 def _watch_then_close(mailbox_id: int, stop: threading.Event, polled: set[int]) -> None:
     try:
-        if not watch(mailbox_id, stop):
-            polled.add(mailbox_id)
+        with audit_channel("email"):
+            if not watch(mailbox_id, stop):
+                polled.add(mailbox_id)
     except Exception:  # a bug must not end the receiver; the poller still reads the mailbox
         logger.exception("IMAP watcher of mailbox %s stopped", mailbox_id)
     finally:

@@ -32,10 +32,11 @@ def _message_id(raw: bytes) -> str:
     return ""
 
 
-def store(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
-    """Keep the message; None when this mailbox already received and handled it. A
-    message delivered again after we stored it but did not get to handle it (the
-    process stopped in between) is handed back, to be handled now."""
+def store(mailbox: Mailbox, raw: bytes) -> tuple[InboundReceipt | None, bool]:
+    """Keep the message: (its receipt, whether it is new). None when this mailbox already
+    received and handled it. A message delivered again after we stored it but did not
+    get to handle it (the process stopped in between, or another delivery of it is being
+    handled right now) is handed back as not new."""
     external_id = _message_id(raw)
 
     def keep() -> InboundReceipt:
@@ -46,21 +47,32 @@ def store(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
     try:
         if connection.in_atomic_block:  # in a caller's transaction: a savepoint keeps it usable
             with transaction.atomic():
-                return keep()
-        return keep()  # one statement on its own is committed by itself
+                return keep(), True
+        return keep(), True  # one statement on its own is committed by itself
     except IntegrityError:
         earlier = InboundReceipt.objects.filter(mailbox=mailbox, external_id=external_id).first()
         if earlier is not None and earlier.status == InboundReceipt.Status.RECEIVED:
-            return earlier
+            return earlier, False
         logger.info("duplicate delivery of %s to %s ignored", external_id, mailbox.address)
-        return None
+        return None, False
 
 
-def handle(receipt: InboundReceipt) -> InboundReceipt:
-    """Parse the stored message and hand it to the desk; a failure is recorded, not raised."""
+def _still_waiting(receipt: InboundReceipt) -> bool:
+    """Lock the receipt; False when another delivery of the message handled it first."""
+    current = InboundReceipt.objects.select_for_update().filter(pk=receipt.pk)
+    return current.filter(status=InboundReceipt.Status.RECEIVED).exists()
+
+
+def handle(receipt: InboundReceipt, *, claim: bool = False) -> InboundReceipt:
+    """Parse the stored message and hand it to the desk; a failure is recorded, not raised.
+    With `claim`, the receipt may be handled elsewhere at the same time (a message
+    delivered twice at once): it is locked first and left alone if that one won."""
     receipt.attempts += 1
     try:
         with transaction.atomic():
+            if claim and not _still_waiting(receipt):
+                receipt.refresh_from_db()
+                return receipt
             assert receipt.mailbox is not None
             message = parse_email(bytes(receipt.raw))
             receipt.outcome = handlers.handler_for("email")(message, receipt.mailbox)[:300]
@@ -79,8 +91,8 @@ def handle(receipt: InboundReceipt) -> InboundReceipt:
 
 def accept(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
     """Store and handle one delivered message. None for a duplicate delivery."""
-    receipt = store(mailbox, raw)
-    return handle(receipt) if receipt is not None else None
+    receipt, new = store(mailbox, raw)
+    return handle(receipt, claim=not new) if receipt is not None else None
 
 
 STUCK_AFTER = datetime.timedelta(minutes=5)
@@ -97,5 +109,5 @@ def handle_stuck_receipts() -> int:
         received_at__lt=timezone.now() - STUCK_AFTER,
     ).select_related("mailbox")[:500]
     for receipt in stuck:
-        handle(receipt)
+        handle(receipt, claim=True)
     return len(stuck)

@@ -137,6 +137,11 @@ UNCERTAIN = (
 def _transmit(outbound: OutboundEmail) -> str:
     """One SMTP conversation. Returns "sent", "refused" (5xx, final), "again" (nothing was
     handed over: try later) or "uncertain" (it may have left)."""
+    try:
+        email = build(outbound)  # before connecting: a missing file sent nothing
+    except Exception as exc:
+        _finish(outbound, OutboundEmail.Status.FAILED, f"Could not build the email: {exc}")
+        return "refused"
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -144,7 +149,7 @@ def _transmit(outbound: OutboundEmail) -> str:
         _again(outbound, str(exc))
         return "again"
     try:
-        connection.send_messages([build(outbound)])
+        connection.send_messages([email])
     except smtplib.SMTPException as exc:
         code = _code(exc)
         explicit = isinstance(

@@ -20,7 +20,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -41,11 +43,18 @@ def default_processes() -> int:
 
 
 class MailHandlers:
-    """The processes that look mailboxes up and store and handle mail."""
+    """The processes that look mailboxes up and store and handle mail. A process that
+    dies (killed for its memory, say) breaks the pool; a new one is started for the next
+    message, so mail keeps coming in."""
 
     def __init__(self, processes: int | None = None) -> None:
-        self.pool = ProcessPoolExecutor(
-            max_workers=processes or default_processes(),
+        self.processes = processes or default_processes()
+        self.pool = self._start()
+        self.lock = threading.Lock()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),  # no inherited connections
             initializer=handler_process.start,
             initargs=(settings.DATABASES,),
@@ -53,7 +62,15 @@ class MailHandlers:
 
     async def run(self, function: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, function, *args)
+        pool = self.pool
+        try:
+            return await loop.run_in_executor(pool, function, *args)
+        except BrokenProcessPool:
+            logger.error("a mail handler process died; starting new ones")
+            with self.lock:
+                if self.pool is pool:
+                    self.pool = self._start()
+            return await loop.run_in_executor(self.pool, function, *args)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True)
@@ -68,7 +85,11 @@ class DeliverToMailboxes:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
-        mailbox_id = await self.handlers.run(handler_process.find_mailbox, address)
+        try:
+            mailbox_id = await self.handlers.run(handler_process.find_mailbox, address)
+        except Exception:  # the database is away: the sender tries again later
+            logger.exception("could not look up the mailbox %s", address)
+            return "451 4.3.0 Could not check the recipient now; try again later"
         if mailbox_id is None:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
@@ -82,6 +103,12 @@ class DeliverToMailboxes:
         if isinstance(server, LMTP):  # one reply per recipient, in RCPT order
             return "\r\n".join([await self._deliver(content, [box]) for box in mailbox_ids])
         return await self._deliver(content, mailbox_ids)
+
+    async def handle_exception(self, error: Exception) -> str:
+        """Anything unforeseen is temporary to the sender (4xx): it keeps the mail and
+        tries again, instead of bouncing it."""
+        logger.exception("SMTP session failed", exc_info=error)
+        return "451 4.3.0 Temporary failure; try again later"
 
     async def _deliver(self, content: bytes, mailbox_ids: list[int]) -> str:
         try:

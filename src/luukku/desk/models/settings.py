@@ -26,6 +26,8 @@ def validate_subject_token(value: str) -> None:
         fields = [name for _text, name, _spec, _conv in string.Formatter().parse(value) if name]
     except ValueError:
         raise ValidationError(_("Braces must pair up, as in [#{number}].")) from None
+    if "{{" in value or "}}" in value:
+        raise ValidationError(_("Braces must pair up, as in [#{number}]."))
     if len(fields) != 1 or fields[0] not in _PLACEHOLDERS:
         raise ValidationError(_("Use {number} or {reference} exactly once, as in [#{number}]."))
     before, _sep, after = value.partition("{" + fields[0] + "}")
