@@ -136,7 +136,7 @@ def test_our_reply_carries_our_own_token_even_when_the_subject_names_another(
 def test_a_message_stored_but_not_handled_is_handled_when_delivered_again(
     mailbox: Mailbox,
 ) -> None:
-    stuck = store(mailbox, mail())  # the process stopped right after storing
+    stuck, _new = store(mailbox, mail())  # the process stopped right after storing
     assert stuck is not None and stuck.status == "received"
 
     again = accept(mailbox, mail())
@@ -252,7 +252,7 @@ def test_a_stored_message_whose_sender_never_retries_is_handled_by_the_sweeper(
 ) -> None:
     from luukku.channels.email.receive import handle_stuck_receipts
 
-    stuck = store(mailbox, mail())
+    stuck, _new = store(mailbox, mail())
     assert stuck is not None
     InboundReceipt.objects.filter(pk=stuck.pk).update(received_at="2026-01-01T00:00:00Z")
 

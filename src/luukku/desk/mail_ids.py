@@ -15,7 +15,7 @@ OUR_ID = re.compile(r"<luukku\.(\d+)\.")
 
 def subject_token(case: Case) -> str:
     """The token a reply's subject carries: "[#1042]"."""
-    settings = DeskSettings.of(case.org_unit.organization_id)
+    settings = DeskSettings.of_unit(case.org_unit_id)
     return settings.subject_token.format(
         number=case.number, reference=f"{settings.case_prefix}{case.number}"
     )

@@ -203,7 +203,7 @@ class Case(models.Model):
     @property
     def reference(self) -> str:
         """The number as people see it, with the organization's prefix: "SAK-1042"."""
-        return f"{DeskSettings.of(self.org_unit.organization_id).case_prefix}{self.number}"
+        return f"{DeskSettings.of_unit(self.org_unit_id).case_prefix}{self.number}"
 
     @property
     def working_on_it(self) -> Any:

@@ -11,12 +11,13 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from luukku.core.models import Organization
+from luukku.core.models import Organization, OrgUnit
 
 DEFAULT_SUBJECT_TOKEN = "[#{number}]"  # noqa: S105 (a subject's case token, no secret)
 _PLACEHOLDERS = {"number", "reference"}
 _CACHE_SECONDS = 30.0  # a changed setting reaches every process within this time
 _cache: dict[int, tuple[float, DeskSettings]] = {}
+_unit_organizations: dict[int, int] = {}  # org units do not move between organizations
 
 
 def validate_subject_token(value: str) -> None:
@@ -72,6 +73,13 @@ class DeskSettings(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         super().save(*args, **kwargs)  # type: ignore[arg-type]
         _cache.clear()
+
+    @classmethod
+    def of_unit(cls, org_unit_id: int) -> DeskSettings:
+        """The settings of the organization the unit belongs to."""
+        if org_unit_id not in _unit_organizations:
+            _unit_organizations.update(OrgUnit.objects.values_list("pk", "organization_id"))
+        return cls.of(_unit_organizations[org_unit_id])
 
     @classmethod
     def of(cls, organization_id: int) -> DeskSettings:
