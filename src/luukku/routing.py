@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from channels.auth import AuthMiddlewareStack
@@ -13,6 +14,11 @@ from django.core.asgi import get_asgi_application
 def protocols() -> Any:
     """WebSockets are for signed-in staff from our own origin: the session cookie names
     them, and the Origin header must be one of the allowed hosts."""
+    # WhiteNoise streams static files through a synchronous iterator; under ASGI Django
+    # wraps it and warns on every file. The files are small and cached.
+    warnings.filterwarnings(
+        "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+    )
     http = get_asgi_application()  # sets Django up before the consumers are imported
     from luukku.desk.routing import websocket_urlpatterns
 

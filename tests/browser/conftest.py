@@ -52,11 +52,16 @@ def asgi_server(transactional_db: None, settings: Any) -> Iterator[str]:
     """The ASGI application `luukku serve` runs (HTTP and WebSockets), served by uvicorn
     on a free loopback port against the test database; its base URL."""
     import uvicorn
+    from django.db import connections
 
     from luukku.routing import protocols
     from tests.test_staff_email_smtp import free_port
 
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    # The server's threads close their connections after each use, so none is left
+    # open on the test database when it is dropped.
+    database = connections.settings["default"]
+    kept_for, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -72,3 +77,4 @@ def asgi_server(transactional_db: None, settings: Any) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    database["CONN_MAX_AGE"] = kept_for

@@ -118,6 +118,18 @@ def test_a_mail_server_delivers_over_lmtp_with_a_reply_per_recipient(desk: Desk,
     assert case.queue.slug == "housing"
     assert case.messages.count() == 1
 
+    # Too big: refused for each recipient, so the mail server bounces it at once.
+    with smtplib.LMTP("127.0.0.1", lmtp, timeout=30) as client:
+        client.ehlo_or_helo_if_needed()
+        client.mail("aino@example.fi")
+        for address in recipients:
+            client.rcpt(address)
+        client.putcmd("data")
+        client.getreply()
+        lines = MAX_BYTES // 1000 + 1
+        client.send(MAIL + (b"x" * 998 + b"\r\n") * lines + b".\r\n")
+        assert [client.getreply()[0] for _ in recipients] == [552, 552]
+
 
 def test_mail_on_several_connections_at_once_is_all_stored(smtp: int) -> None:
     """As a mail server delivers: several connections in parallel, the work spread over

@@ -36,6 +36,8 @@ from luukku.channels.email.receive import MAX_BYTES
 
 logger = logging.getLogger("luukku.channels.email")
 
+TOO_BIG = "552 5.3.4 Message too big for this mailbox"
+
 
 def default_processes() -> int:
     """One handler per core on PostgreSQL; SQLite writes one transaction at a time."""
@@ -101,6 +103,8 @@ class DeliverToMailboxes:
         content = bytes(envelope.original_content or b"")
         mailbox_ids: list[int] = getattr(envelope, "luukku_mailboxes", [])
         if isinstance(server, LMTP):  # one reply per recipient, in RCPT order
+            if len(content) > MAX_BYTES:
+                return "\r\n".join([TOO_BIG] * len(mailbox_ids))
             return "\r\n".join([await self._deliver(content, [box]) for box in mailbox_ids])
         return await self._deliver(content, mailbox_ids)
 
@@ -130,13 +134,17 @@ class _Receiver(Controller):
 
 def receiver(host: str, port: int, handlers: MailHandlers, *, lmtp: bool = False) -> Controller:
     """An SMTP (or LMTP) receiver on host:port, not yet started (`.start()`, `.stop()`);
-    several receivers may share one set of handlers."""
+    several receivers may share one set of handlers.
+
+    LMTP speaks to the local mail server, which limits message sizes itself; the size is
+    checked after DATA, so each recipient gets its refusal as RFC 2033 asks (aiosmtpd's
+    own limit answers once for all)."""
     return _Receiver(
         DeliverToMailboxes(handlers),
         lmtp=lmtp,
         hostname=host,
         port=port,
-        data_size_limit=MAX_BYTES,
+        data_size_limit=None if lmtp else MAX_BYTES,
         decode_data=False,
         server_hostname="luukku",
     )
