@@ -26,6 +26,7 @@ from luukku.desk.filters import CaseFilter, filter_cases, listed, open_counts
 from luukku.desk.models import (
     Case,
     CaseChannel,
+    CaseStatus,
     Category,
     HistoryEntry,
     Message,
@@ -118,6 +119,9 @@ class CaseIn(StrictSchema):
 class CasePatch(StrictSchema):
     version: int
     status: StatusCategory | None = None
+    custom_status: str | None = Field(
+        None, description="The name of an administrator's status; its category becomes the status."
+    )
     priority: Priority | None = None
     category_id: int | None = None
     assignee: str | None = Field(None, description='A username, or "" for the queue.')
@@ -298,6 +302,11 @@ def change_case(request: HttpRequest, number: int, payload: CasePatch) -> dict[s
         )
         if payload.assignee and assignee is None:
             raise services.CaseError(f"No such user: {payload.assignee}")
+    status: str | CaseStatus | None = payload.status
+    if payload.custom_status is not None:
+        status = CaseStatus.objects.filter(name=payload.custom_status).first()
+        if status is None:
+            raise services.CaseError(f"No such status: {payload.custom_status}")
     with audit_channel("api"):
         case = services.update_case(
             case,
@@ -306,7 +315,7 @@ def change_case(request: HttpRequest, number: int, payload: CasePatch) -> dict[s
             priority=payload.priority,
             category_id=payload.category_id,
             assignee=assignee,
-            status=payload.status,
+            status=status,
             resolution_note=payload.resolution_note,
             suggest_faq=payload.suggest_faq,
         )

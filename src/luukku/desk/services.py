@@ -404,7 +404,7 @@ def update_case(
     priority: str | None = None,
     category_id: int | None = None,
     assignee: User | None = KEEP,
-    status: str | None = None,
+    status: str | CaseStatus | None = None,
     resolution_note: str = "",
     suggest_faq: bool = False,
 ) -> Case:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from luukku.desk import answer_views, mailbox_views, views
+from luukku.desk import answer_views, mailbox_views, setup_views, views
 
 app_name = "desk"
 
@@ -31,6 +31,13 @@ urlpatterns = [
     path("answers/<int:answer_id>/", answer_views.answer_edit, name="answer_edit"),
     path("mailboxes/", mailbox_views.mailbox_list, name="mailboxes"),
     path("settings/", mailbox_views.desk_settings, name="settings"),
+    path("setup/", setup_views.setup, name="setup"),
+    path("setup/queues/new/", setup_views.queue_edit, name="queue_create"),
+    path("setup/queues/<int:queue_id>/", setup_views.queue_edit, name="queue_edit"),
+    path("setup/categories/new/", setup_views.category_edit, name="category_create"),
+    path("setup/categories/<int:category_id>/", setup_views.category_edit, name="category_edit"),
+    path("setup/statuses/new/", setup_views.status_edit, name="status_create"),
+    path("setup/statuses/<int:status_id>/", setup_views.status_edit, name="status_edit"),
     path("mailboxes/new/", mailbox_views.mailbox_edit, name="mailbox_create"),
     path("mailboxes/<int:mailbox_id>/", mailbox_views.mailbox_edit, name="mailbox_edit"),
     path("inbound/failed/", views.failed_inbound, name="failed_inbound"),

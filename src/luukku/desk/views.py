@@ -27,6 +27,7 @@ from luukku.desk.models import (
     DONE,
     Attachment,
     Case,
+    CaseStatus,
     Category,
     Priority,
     SavedView,
@@ -138,7 +139,8 @@ def _case_context(actor: User, case: Case) -> dict[str, Any]:
         "timeline": customer_access.events_visible_to(actor, person).order_by("-occurred_at")[:8]
         if may_see_person and person is not None
         else [],
-        "statuses": StatusCategory.choices,
+        "statuses": _status_choices(),
+        "status_now": f"custom:{case.custom_status_id}" if case.custom_status_id else case.status,
         "priorities": Priority.choices,
         "categories": Category.objects.filter(org_unit=case.org_unit),
     }
@@ -243,6 +245,25 @@ def case_message(request: HttpRequest, number: int) -> HttpResponse:
     return redirect("desk:case", number=number)
 
 
+def _status_choices() -> list[tuple[str, str]]:
+    """The six states, then the organization's own statuses ("custom:<id>")."""
+    fixed = [(str(value), str(label)) for value, label in StatusCategory.choices]
+    own = [
+        (f"custom:{s.pk}", f"{s.name} ({s.get_category_display()})")
+        for s in CaseStatus.objects.all()
+    ]
+    return [*fixed, *own]
+
+
+def _chosen_status(value: str) -> str | CaseStatus:
+    if value.startswith("custom:") and value[7:].isdigit():
+        chosen = CaseStatus.objects.filter(pk=int(value[7:])).first()
+        if chosen is None:
+            raise services.CaseError(_("That status no longer exists."))
+        return chosen
+    return value
+
+
 @login_required
 @require_POST
 def case_update(request: HttpRequest, number: int) -> HttpResponse:
@@ -250,7 +271,9 @@ def case_update(request: HttpRequest, number: int) -> HttpResponse:
     actor = staff(request)
     case = access.case_for_actor(actor, number, Perm.CASE_WORK)
     post = request.POST
-    category, priority, status = post.get("category", ""), post.get("priority"), post.get("status")
+    category, priority = post.get("category", ""), post.get("priority")
+    status = post.get("status", "")
+    shown_now = f"custom:{case.custom_status_id}" if case.custom_status_id else case.status
     try:
         services.update_case(
             case,
@@ -264,7 +287,7 @@ def case_update(request: HttpRequest, number: int) -> HttpResponse:
             assignee=actor
             if post.get("assign") == "me" and case.assignee_id != actor.pk
             else services.KEEP,
-            status=status if status and status != case.status else None,
+            status=_chosen_status(status) if status and status != shown_now else None,
             resolution_note=post.get("resolution_note", ""),
             suggest_faq=bool(post.get("suggest_faq")),
         )

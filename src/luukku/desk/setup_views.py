@@ -1,0 +1,165 @@
+"""Setting the desk up: queues, the category tree of each unit, and the statuses an
+organization adds to the six fixed ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from luukku.core.access import (
+    Perm,
+    is_organization_admin,
+    require,
+    require_organization_admin,
+    staff,
+    units_where,
+)
+from luukku.core.models import User
+from luukku.desk.models import CaseStatus, Category, Queue
+
+
+class QueueForm(forms.ModelForm[Queue]):
+    class Meta:
+        model = Queue
+        fields = ["name", "slug", "org_unit", "sensitivity", "description", "is_active"]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units: Any = self.fields["org_unit"]
+        units.queryset = units_where(actor, Perm.DESK_MANAGE)
+
+
+class CategoryForm(forms.ModelForm[Category]):
+    class Meta:
+        model = Category
+        fields = ["name", "org_unit", "parent"]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        managed = units_where(actor, Perm.DESK_MANAGE)
+        units: Any = self.fields["org_unit"]
+        units.queryset = managed
+        parent: Any = self.fields["parent"]
+        parent.queryset = Category.objects.filter(org_unit__in=managed).exclude(pk=self.instance.pk)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        parent, unit = data.get("parent"), data.get("org_unit")
+        if parent and unit and parent.org_unit_id != unit.pk:
+            self.add_error("parent", _("Choose a category of the same org unit."))
+        ancestor = parent
+        while ancestor is not None and self.instance.pk:
+            if ancestor.pk == self.instance.pk:
+                self.add_error("parent", _("A category cannot sit below itself."))
+                break
+            ancestor = ancestor.parent
+        return data
+
+
+class StatusForm(forms.ModelForm[CaseStatus]):
+    class Meta:
+        model = CaseStatus
+        fields = ["name", "category"]
+
+
+def _managed_units(actor: User) -> Any:
+    return units_where(actor, Perm.DESK_MANAGE)
+
+
+@login_required
+def setup(request: HttpRequest) -> HttpResponse:
+    actor = staff(request)
+    require(actor, Perm.DESK_MANAGE)
+    units = _managed_units(actor)
+    return render(
+        request,
+        "desk/setup.html",
+        {
+            "queues": Queue.objects.filter(org_unit__in=units).select_related("org_unit"),
+            "categories": _tree(Category.objects.filter(org_unit__in=units)),
+            "statuses": CaseStatus.objects.all(),
+            "may_edit_statuses": is_organization_admin(actor),
+        },
+    )
+
+
+def _tree(categories: Any) -> list[tuple[str, Category]]:
+    """(indent, category) in tree order, per unit: a child's indent is one mark longer."""
+    rows = list(categories.select_related("org_unit").order_by("org_unit__name", "name"))
+    below: dict[int | None, list[Category]] = {}
+    for category in rows:
+        below.setdefault(category.parent_id, []).append(category)
+    ordered: list[tuple[str, Category]] = []
+
+    def walk(parent: int | None, indent: str) -> None:
+        for category in below.get(parent, []):
+            ordered.append((indent, category))
+            walk(category.pk, indent + "› ")
+
+    walk(None, "")
+    known = {c.pk for _i, c in ordered}
+    ordered += [("", c) for c in rows if c.pk not in known]  # a parent outside the units
+    return ordered
+
+
+def _edit(
+    request: HttpRequest,
+    form_class: Any,
+    instance: Model | None,
+    title: str,
+    **form_args: Any,
+) -> HttpResponse:
+    form = form_class(request.POST or None, instance=instance, **form_args)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("desk:setup")
+    return render(request, "desk/setup_form.html", {"form": form, "title": title})
+
+
+@login_required
+def queue_edit(request: HttpRequest, queue_id: int | None = None) -> HttpResponse:
+    actor = staff(request)
+    require(actor, Perm.DESK_MANAGE)
+    queue = None
+    if queue_id is not None:
+        queue = Queue.objects.filter(pk=queue_id, org_unit__in=_managed_units(actor)).first()
+        if queue is None:
+            return render(request, "desk/not_found.html", status=404)
+    title = queue.name if queue else _("New queue")
+    return _edit(request, QueueForm, queue, title, actor=actor)
+
+
+@login_required
+def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpResponse:
+    actor = staff(request)
+    require(actor, Perm.DESK_MANAGE)
+    category = None
+    if category_id is not None:
+        units = _managed_units(actor)
+        category = Category.objects.filter(pk=category_id, org_unit__in=units).first()
+        if category is None:
+            return render(request, "desk/not_found.html", status=404)
+    title = category.name if category else _("New category")
+    return _edit(request, CategoryForm, category, title, actor=actor)
+
+
+@login_required
+def status_edit(request: HttpRequest, status_id: int | None = None) -> HttpResponse:
+    """Statuses are the whole organization's, so for its administrators."""
+    actor = staff(request)
+    require_organization_admin(actor)
+    status = None
+    if status_id is not None:
+        status = CaseStatus.objects.filter(pk=status_id).first()
+        if status is None:
+            return render(request, "desk/not_found.html", status=404)
+    title = status.name if status else _("New status")
+    return _edit(request, StatusForm, status, title)
