@@ -123,6 +123,27 @@ TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+# Files (attachments) on the filesystem under MEDIA_ROOT, or in an S3-compatible bucket
+# when LUUKKU_S3_BUCKET is set. They are served only through Luukku's own access checks,
+# never by public URL.
+STORAGES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if os.environ.get("LUUKKU_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["LUUKKU_S3_BUCKET"],
+            "endpoint_url": os.environ.get("LUUKKU_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("LUUKKU_S3_REGION") or None,
+            "access_key": os.environ.get("LUUKKU_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("LUUKKU_S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": None,  # private: the bucket's own policy
+            "file_overwrite": False,
+            "location": os.environ.get("LUUKKU_S3_PREFIX", "luukku"),
+        },
+    }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
