@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -23,6 +24,18 @@ from tests.desk.conftest import Desk
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(autouse=True)
+def connections_closed_after_use() -> Iterator[None]:
+    """The consumers' database threads close their connections after each use, so none
+    is left open on the test database when it is dropped."""
+    from django.db import connections
+
+    database = connections.settings["default"]
+    kept_for, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
+    yield
+    database["CONN_MAX_AGE"] = kept_for
 
 
 class Socket(ApplicationCommunicator):  # type: ignore[misc]

@@ -9,10 +9,11 @@ so pages update at once and look at the feed only as a safety net.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -43,13 +44,38 @@ def announce(queue_id: int) -> None:
         transaction.on_commit(lambda: _push(queue_id))
 
 
+class _Publisher:
+    """One event loop thread per process that sends pushes, so the channel layer keeps one
+    Redis connection instead of opening one per change, and a slow Redis never holds up
+    the request, job or mail that made the change."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="luukku-live", daemon=True).start()
+
+    def send(self, queue_id: int) -> None:
+        asyncio.run_coroutine_threadsafe(self._send(queue_id), self.loop)
+
+    @staticmethod
+    async def _send(queue_id: int) -> None:
+        try:
+            layer = get_channel_layer()
+            if layer is not None:
+                await layer.group_send(group_name(queue_id), {"type": "queue.changed"})
+        except Exception:  # a page updates by the feed anyway; the change itself is done
+            logger.warning("could not push the change of queue %s", queue_id, exc_info=True)
+
+
+_publisher: _Publisher | None = None
+_publisher_lock = threading.Lock()
+
+
 def _push(queue_id: int) -> None:
-    try:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(group_name(queue_id), {"type": "queue.changed"})
-    except Exception:  # a page updates by the feed anyway; the change itself is done
-        logger.warning("could not push the change of queue %s", queue_id, exc_info=True)
+    global _publisher
+    with _publisher_lock:
+        if _publisher is None:
+            _publisher = _Publisher()
+    _publisher.send(queue_id)
 
 
 def latest_change(queue_id: int) -> int:
