@@ -151,3 +151,39 @@ def _eventually(check: Callable[[], bool], seconds: float = 10) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+@pytest.fixture(scope="module")
+def tls_server() -> Iterator[Dovecot]:
+    yield from run_dovecot({ADDRESS: "s3cret"}, tls=True)
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_mail_is_fetched_over_tls_and_an_untrusted_certificate_is_refused(
+    desk: Desk, tls_server: Dovecot, monkeypatch: pytest.MonkeyPatch, security: str
+) -> None:
+    """IMAPS and STARTTLS against Dovecot with a certificate from a throwaway authority:
+    trusted once the system trusts that authority (SSL_CERT_FILE), refused before."""
+    monkeypatch.setenv("LUUKKU_IMAP_HOUSING", "s3cret")
+    box = Mailbox.objects.create(
+        address=ADDRESS,
+        name="Housing",
+        org_unit=desk.tree.housing,
+        imap_host="127.0.0.1",
+        imap_port=tls_server.imaps_port if security == "ssl" else tls_server.port,
+        imap_security=security,
+        imap_password_env="LUUKKU_IMAP_HOUSING",
+        acknowledge=False,
+    )
+    desk.housing.mailbox = box
+    desk.housing.save()
+    deliver(tls_server, mail(7))
+
+    with pytest.raises(ImapUnavailable):
+        fetch(box)
+    box.refresh_from_db()
+    assert "CERTIFICATE_VERIFY_FAILED" in box.imap_error
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_server.ca_file))
+    assert fetch(box) == 1
+    assert Case.objects.get().subject == "Sak 7"
