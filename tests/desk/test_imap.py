@@ -39,22 +39,27 @@ def dovecot(server: Dovecot) -> Dovecot:
     return server
 
 
-@pytest.fixture
-def mailbox(desk: Desk, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> Mailbox:
-    monkeypatch.setenv("LUUKKU_IMAP_HOUSING", "s3cret")
+def imap_mailbox(desk: Desk, port: int, security: str) -> Mailbox:
+    """The housing queue's mailbox, fetched from the IMAP server on `port`."""
     box = Mailbox.objects.create(
         address=ADDRESS,
         name="Housing",
         org_unit=desk.tree.housing,
         imap_host="127.0.0.1",
-        imap_port=dovecot.port,
-        imap_security="none",
+        imap_port=port,
+        imap_security=security,
         imap_password_env="LUUKKU_IMAP_HOUSING",
         acknowledge=False,
     )
     desk.housing.mailbox = box
     desk.housing.save()
     return box
+
+
+@pytest.fixture
+def mailbox(desk: Desk, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> Mailbox:
+    monkeypatch.setenv("LUUKKU_IMAP_HOUSING", "s3cret")
+    return imap_mailbox(desk, dovecot.port, "none")
 
 
 def deliver(dovecot: Dovecot, *mails: bytes) -> None:
@@ -165,18 +170,8 @@ def test_mail_is_fetched_over_tls_and_an_untrusted_certificate_is_refused(
     """IMAPS and STARTTLS against Dovecot with a certificate from a throwaway authority:
     trusted once the system trusts that authority (SSL_CERT_FILE), refused before."""
     monkeypatch.setenv("LUUKKU_IMAP_HOUSING", "s3cret")
-    box = Mailbox.objects.create(
-        address=ADDRESS,
-        name="Housing",
-        org_unit=desk.tree.housing,
-        imap_host="127.0.0.1",
-        imap_port=tls_server.imaps_port if security == "ssl" else tls_server.port,
-        imap_security=security,
-        imap_password_env="LUUKKU_IMAP_HOUSING",
-        acknowledge=False,
-    )
-    desk.housing.mailbox = box
-    desk.housing.save()
+    port = tls_server.imaps_port if security == "ssl" else tls_server.port
+    box = imap_mailbox(desk, port, security)
     deliver(tls_server, mail(7))
 
     with pytest.raises(ImapUnavailable):

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Model
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -112,15 +112,21 @@ def _tree(categories: Any) -> list[tuple[str, Category]]:
 def _edit(
     request: HttpRequest,
     form_class: Any,
-    instance: Model | None,
-    title: str,
+    rows: QuerySet[Any],
+    pk: int | None,
+    new_title: str,
     **form_args: Any,
 ) -> HttpResponse:
+    """Create (no `pk`) or edit one of `rows`, those the actor may set up (404 otherwise)."""
+    instance = rows.filter(pk=pk).first() if pk is not None else None
+    if pk is not None and instance is None:
+        return render(request, "desk/not_found.html", status=404)
     form = form_class(request.POST or None, instance=instance, **form_args)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Saved."))
         return redirect("desk:setup")
+    title = str(instance) if instance is not None else new_title
     return render(request, "desk/setup_form.html", {"form": form, "title": title})
 
 
@@ -128,27 +134,16 @@ def _edit(
 def queue_edit(request: HttpRequest, queue_id: int | None = None) -> HttpResponse:
     actor = staff(request)
     require(actor, Perm.DESK_MANAGE)
-    queue = None
-    if queue_id is not None:
-        queue = Queue.objects.filter(pk=queue_id, org_unit__in=_managed_units(actor)).first()
-        if queue is None:
-            return render(request, "desk/not_found.html", status=404)
-    title = queue.name if queue else _("New queue")
-    return _edit(request, QueueForm, queue, title, actor=actor)
+    queues = Queue.objects.filter(org_unit__in=_managed_units(actor))
+    return _edit(request, QueueForm, queues, queue_id, _("New queue"), actor=actor)
 
 
 @login_required
 def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpResponse:
     actor = staff(request)
     require(actor, Perm.DESK_MANAGE)
-    category = None
-    if category_id is not None:
-        units = _managed_units(actor)
-        category = Category.objects.filter(pk=category_id, org_unit__in=units).first()
-        if category is None:
-            return render(request, "desk/not_found.html", status=404)
-    title = category.name if category else _("New category")
-    return _edit(request, CategoryForm, category, title, actor=actor)
+    categories = Category.objects.filter(org_unit__in=_managed_units(actor))
+    return _edit(request, CategoryForm, categories, category_id, _("New category"), actor=actor)
 
 
 @login_required
@@ -156,10 +151,4 @@ def status_edit(request: HttpRequest, status_id: int | None = None) -> HttpRespo
     """Statuses are the whole organization's, so for its administrators."""
     actor = staff(request)
     require_organization_admin(actor)
-    status = None
-    if status_id is not None:
-        status = CaseStatus.objects.filter(pk=status_id).first()
-        if status is None:
-            return render(request, "desk/not_found.html", status=404)
-    title = status.name if status else _("New status")
-    return _edit(request, StatusForm, status, title)
+    return _edit(request, StatusForm, CaseStatus.objects.all(), status_id, _("New status"))
