@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,7 +12,7 @@ from django.db import connection
 
 from luukku.channels.email.receive import MAX_BYTES
 from luukku.channels.email.smtp_receiver import MailHandlers, receiver
-from luukku.channels.models import Mailbox
+from luukku.channels.models import InboundReceipt, Mailbox
 from luukku.desk.models import Case
 from tests.desk.conftest import Desk
 from tests.test_staff_email_smtp import free_port
@@ -45,6 +46,16 @@ def smtp(desk: Desk, handlers: MailHandlers) -> Iterator[int]:
         server.stop()
 
 
+def stored_and_handled(receipts: int, seconds: float = 10) -> bool:
+    """The 250 comes once a message is stored; its case follows a moment later."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if InboundReceipt.objects.filter(status="handled").count() >= receipts:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 MAIL = (
     b"From: Aino Virtanen <aino@example.fi>\r\n"
     b"To: housing@demo.luukku.test\r\n"
@@ -60,6 +71,7 @@ def test_mail_sent_with_smtplib_becomes_a_case(smtp: int) -> None:
         refused = client.sendmail("aino@example.fi", ["housing@demo.luukku.test"], MAIL)
 
     assert refused == {}
+    assert stored_and_handled(1)
     case = Case.objects.get()
     assert (case.subject, case.queue.slug) == ("Avain hukassa", "housing")
     assert case.messages.get().body_text == "Hukkasin avainkorttini."
@@ -114,6 +126,7 @@ def test_a_mail_server_delivers_over_lmtp_with_a_reply_per_recipient(desk: Desk,
 
     assert replies == [250, 250]
     # Sent to two of our mailboxes, kept once: in the first mailbox's queue.
+    assert stored_and_handled(2)
     case = Case.objects.get()
     assert case.queue.slug == "housing"
     assert case.messages.count() == 1
@@ -143,4 +156,5 @@ def test_mail_on_several_connections_at_once_is_all_stored(smtp: int) -> None:
     with ThreadPoolExecutor(max_workers=4) as senders:
         list(senders.map(send, range(8)))
 
+    assert stored_and_handled(8)
     assert Case.objects.count() == 8

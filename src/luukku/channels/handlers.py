@@ -25,6 +25,23 @@ def handler_for(channel: str) -> InboundHandler:
         raise LookupError(f"nothing handles {channel} messages") from None
 
 
+# [(key, message, mailbox), ...] -> ({key: outcome} of those handled, [keys left over]):
+# many messages at once; what is left over goes to the one-by-one handler, in order.
+BatchHandler = Callable[
+    [list[tuple[int, InboundMessage, Mailbox]]], tuple[dict[int, str], list[int]]
+]
+
+_batch_handlers: dict[str, BatchHandler] = {}
+
+
+def register_batch(channel: str, handler: BatchHandler) -> None:
+    _batch_handlers[channel] = handler
+
+
+def batch_handler_for(channel: str) -> BatchHandler | None:
+    return _batch_handlers.get(channel)
+
+
 # (origin id, status, error) -> None: the origin learns how its message fared.
 DeliveryListener = Callable[[int, str, str], None]
 

@@ -136,6 +136,25 @@ def emit(
     return len(deliveries)
 
 
+def emit_many(events: list[tuple[str, dict[str, Any], OrgUnit | None, bool]]) -> int:
+    """`emit` for many (event, payload, org unit, restricted) at once: the endpoints are
+    looked up once per unit and the deliveries written in one statement."""
+    found: dict[tuple[int | None, bool], list[WebhookEndpoint]] = {}
+    deliveries = []
+    for event, payload, org_unit, restricted in events:
+        scope = (org_unit.pk if org_unit is not None and restricted else None, restricted)
+        if scope not in found:
+            found[scope] = list(_endpoints_for(org_unit, restricted))
+        deliveries += [
+            WebhookDelivery(endpoint=endpoint, event=event, payload=payload)
+            for endpoint in found[scope]
+            if endpoint.wants(event)
+        ]
+    for delivery in WebhookDelivery.objects.bulk_create(deliveries):
+        enqueue_on_commit(deliver_webhook, delivery.pk)
+    return len(deliveries)
+
+
 @job(max_attempts=8, backoff_base=30.0)
 def deliver_webhook(delivery_id: int) -> int:
     """POST one delivery. A non-2xx answer or a network error raises, so the job retries."""

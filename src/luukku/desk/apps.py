@@ -12,7 +12,9 @@ class DeskConfig(AppConfig):
         from luukku.channels import handlers
         from luukku.desk import live  # noqa: F401 (its periodic job)
         from luukku.desk.inbound import route_email
+        from luukku.desk.inbound_batch import route_email_batch
         from luukku.desk.outbound import delivery_changed
 
         handlers.register("email", route_email)
+        handlers.register_batch("email", route_email_batch)
         handlers.on_delivery("desk.message", delivery_changed)

@@ -102,7 +102,7 @@ def _hold_address(address: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"email:{address}"])
 
 
-def _customer(message: InboundMessage, mailbox: Mailbox) -> Person | None:
+def customer_for(message: InboundMessage, mailbox: Mailbox) -> Person | None:
     """The person who wrote: the one person with this address, or a new one. An address or
     name the customer register does not accept leaves the case without a person."""
     if not message.sender:
@@ -132,7 +132,7 @@ def _customer(message: InboundMessage, mailbox: Mailbox) -> Person | None:
     return person
 
 
-def _queue(mailbox: Mailbox) -> Queue:
+def queue_for(mailbox: Mailbox) -> Queue:
     active = Queue.objects.filter(is_active=True).select_related("org_unit")
     queue = active.filter(mailbox=mailbox).first()
     if queue is None:
@@ -210,11 +210,11 @@ def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
         related = case
         new.threading_reason = f"{why}; resolved too long ago: new linked case"
     opened = services.open_case(
-        queue=_queue(mailbox),
+        queue=queue_for(mailbox),
         subject=message.subject or _("(no subject)"),
         by=None,
         channel="email",
-        person=_customer(message, mailbox),
+        person=customer_for(message, mailbox),
         first=new,
     )
     if related is not None:

@@ -165,7 +165,14 @@ def _message(case: Case, direction: str, by: User | None, new: NewMessage) -> Me
 
 
 def _new_message(case: Case, direction: str, by: User | None, new: NewMessage) -> Message:
-    return Message.objects.create(
+    message = message_row(case, direction, by, new)
+    message.save(force_insert=True)
+    return message
+
+
+def message_row(case: Case, direction: str, by: User | None, new: NewMessage) -> Message:
+    """The message as it will be stored, not yet saved (`bulk` saves many at once)."""
+    return Message(
         case=case,
         direction=direction,
         channel=case.channel if direction != Direction.NOTE else CaseChannel.STAFF,

@@ -1,12 +1,26 @@
 """What runs in a mail handler process (see smtp_receiver.MailHandlers).
 
+A delivered message is stored, and the sender told so (250), at once; on PostgreSQL a
+writer thread then turns what was stored into cases many messages at a time
+(`receive.handle_stored`), so the work per message stays small when mail pours in. On
+SQLite each message is handled as it is stored. What was stored but not yet handled when
+a process ends is handled by the next sweep of stuck messages.
+
 The processes are spawned, so they import this module before Django is set up: it
 imports the rest of Luukku only inside its functions, after `start` has run."""
 
 from __future__ import annotations
 
+import logging
+import queue
 import signal
+import threading
 from typing import Any
+
+logger = logging.getLogger("luukku.channels.email")
+
+BATCH = 200  # most messages the writer takes at once
+_stored: queue.Queue[int] = queue.Queue()
 
 
 def start(databases: dict[str, Any]) -> None:
@@ -23,6 +37,32 @@ def start(databases: dict[str, Any]) -> None:
 
     audit_channel("email").__enter__()  # for the life of the process
     settle_memory()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        threading.Thread(target=_write, name="luukku-mail-writer", daemon=True).start()
+
+
+def _write() -> None:
+    """Handle what `deliver` stored, as many at a time as have come in meanwhile."""
+    from django.db import close_old_connections
+
+    from luukku.channels.email.receive import handle_stored
+    from luukku.core.actions.audit import audit_channel
+
+    with audit_channel("email"):
+        while True:
+            ids = [_stored.get()]
+            while len(ids) < BATCH:
+                try:
+                    ids.append(_stored.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                close_old_connections()
+                handle_stored(ids)
+            except Exception:  # they stay stored; the sweep of stuck messages takes them
+                logger.exception("the mail writer could not handle %s messages", len(ids))
 
 
 def find_mailbox(address: str) -> int | None:
@@ -38,14 +78,22 @@ def find_mailbox(address: str) -> int | None:
 
 
 def deliver(mailbox_ids: list[int], content: bytes) -> None:
-    """Store and handle one message for each of the mailboxes."""
-    from django.db import close_old_connections
+    """Store one message for each of the mailboxes, and have it handled (by the writer,
+    or at once on SQLite)."""
+    from django.db import close_old_connections, connection
 
-    from luukku.channels.email.receive import accept
+    from luukku.channels.email.receive import handle, store
     from luukku.channels.models import Mailbox
 
     close_old_connections()
     mailboxes = {m.pk: m for m in Mailbox.objects.filter(pk__in=mailbox_ids).select_related()}
     for mailbox_id in mailbox_ids:
-        if mailbox_id in mailboxes:  # else removed since RCPT: as if refused then
-            accept(mailboxes[mailbox_id], content)
+        if mailbox_id not in mailboxes:  # removed since RCPT: as if refused then
+            continue
+        receipt, new = store(mailboxes[mailbox_id], content)
+        if receipt is None:
+            continue
+        if new and connection.vendor == "postgresql":
+            _stored.put(receipt.pk)
+        else:
+            handle(receipt, claim=not new)

@@ -89,6 +89,58 @@ def handle(receipt: InboundReceipt, *, claim: bool = False) -> InboundReceipt:
     return receipt
 
 
+def handle_stored(receipt_ids: list[int], *, rounds: int = 3) -> None:
+    """Handle stored messages many at a time, where the desk can (PostgreSQL), in one
+    transaction. What a batch leaves waiting for another of its messages (an answer to a
+    mail opened in the same batch) goes in the next batch; what it cannot take at all,
+    or everything if it fails as a whole, one by one. A receipt another process is
+    handling, or has handled, is left alone."""
+    batch_handler = handlers.batch_handler_for("email")
+    if batch_handler is None or connection.vendor != "postgresql":
+        for receipt in InboundReceipt.objects.filter(pk__in=receipt_ids).order_by("pk"):
+            handle(receipt, claim=True)
+        return
+    left: list[int] = []
+    try:
+        with transaction.atomic():
+            receipts = list(
+                InboundReceipt.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=receipt_ids, status=InboundReceipt.Status.RECEIVED)
+                .select_related("mailbox__org_unit")
+                .order_by("pk")
+            )
+            items, unreadable = [], []
+            for receipt in receipts:
+                try:
+                    items.append((receipt.pk, parse_email(bytes(receipt.raw)), receipt.mailbox))
+                except Exception:  # its own failure, recorded one by one below
+                    unreadable.append(receipt.pk)
+            outcomes, left = batch_handler(items)  # type: ignore[arg-type]
+            left += unreadable
+            _mark_handled([r for r in receipts if r.pk in outcomes], outcomes)
+    except Exception:
+        logger.exception("a batch of %s inbound messages failed; one by one", len(receipt_ids))
+        left, rounds = receipt_ids, 0
+    if left and rounds > 1 and len(left) < len(receipt_ids):
+        handle_stored(left, rounds=rounds - 1)
+        return
+    for receipt in InboundReceipt.objects.filter(pk__in=left).order_by("pk"):
+        handle(receipt, claim=True)
+
+
+def _mark_handled(receipts: list[InboundReceipt], outcomes: dict[int, str]) -> None:
+    now = timezone.now()
+    for receipt in receipts:
+        receipt.status = InboundReceipt.Status.HANDLED
+        receipt.outcome = outcomes[receipt.pk][:300]
+        receipt.error = ""
+        receipt.handled_at = now
+        receipt.attempts += 1
+    InboundReceipt.objects.bulk_update(
+        receipts, ["status", "outcome", "error", "handled_at", "attempts"]
+    )
+
+
 def accept(mailbox: Mailbox, raw: bytes) -> InboundReceipt | None:
     """Store and handle one delivered message. None for a duplicate delivery."""
     receipt, new = store(mailbox, raw)

@@ -1,0 +1,146 @@
+"""Cases opened and customers' messages received many at a time, as the inbound mail
+writer takes them: the same rows `services.open_case` and `services.receive` write one
+by one (case, message, history, the customer's timeline, webhooks, the live feed), with
+one statement per table for the whole batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from luukku.core import webhooks
+from luukku.customers.actions.timeline import NewEvent, append_events
+from luukku.customers.models import Person, Sensitivity
+from luukku.desk import live
+from luukku.desk.models import DONE, Case, Direction, HistoryEntry, Message, Queue, StatusCategory
+from luukku.desk.numbering import next_case_numbers
+from luukku.desk.services import NewMessage, message_row
+
+
+@dataclass
+class NewCase:
+    queue: Queue
+    subject: str
+    channel: str
+    person: Person | None
+    first: NewMessage
+
+
+@dataclass
+class _Change:
+    case: Case
+    kind: str
+    details: dict[str, Any]
+    version: int
+
+
+def _record_many(changes: list[_Change]) -> None:
+    """`services._record` for many changes: history, timeline events, webhooks, feed."""
+    if not changes:
+        return
+    now = timezone.now()
+    HistoryEntry.objects.bulk_create(
+        [
+            HistoryEntry(case=c.case, kind=c.kind, details={**c.details, "version": c.version})
+            for c in changes
+        ]
+    )
+    append_events(
+        [
+            NewEvent(
+                person_id=c.case.person_id,
+                type=f"desk.{c.kind}",
+                occurred_at=now,
+                source="desk",
+                org_unit_id=c.case.org_unit_id,
+                sensitivity=c.case.sensitivity,
+                payload={"case": c.case.number, "subject": c.case.subject},
+            )
+            for c in changes
+            if c.case.person_id is not None
+        ]
+    )
+    webhooks.emit_many(
+        [
+            (
+                "case.created" if c.kind == "case_created" else "case.updated",
+                {"case": c.case.number, "change": c.kind, "version": c.version},
+                c.case.org_unit,
+                c.case.sensitivity == Sensitivity.RESTRICTED,
+            )
+            for c in changes
+        ]
+    )
+    for queue_id in sorted({c.case.queue_id for c in changes}):
+        live.announce(queue_id)
+
+
+@transaction.atomic(savepoint=False)
+def open_cases(new: list[NewCase]) -> list[Case]:
+    """New cases, each with the customer's first message, in the order given."""
+    if not new:
+        return []
+    numbers = next_case_numbers(len(new))
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                number=number,
+                subject=spec.subject.strip()[:300],
+                queue=spec.queue,
+                org_unit=spec.queue.org_unit,
+                sensitivity=spec.queue.sensitivity,
+                channel=spec.channel,
+                person=spec.person,
+            )
+            for number, spec in zip(numbers, new, strict=True)
+        ]
+    )
+    Message.objects.bulk_create(
+        [
+            message_row(case, Direction.INBOUND, None, spec.first)
+            for case, spec in zip(cases, new, strict=True)
+        ]
+    )
+    _record_many(
+        [
+            _Change(case, "case_created", {"queue": spec.queue.slug, "channel": spec.channel}, 1)
+            for case, spec in zip(cases, new, strict=True)
+        ]
+    )
+    return cases
+
+
+@transaction.atomic(savepoint=False)
+def receive_many(arrivals: list[tuple[Case, NewMessage]]) -> list[Message]:
+    """Customers' messages on existing cases, in order; each reopens its case as
+    `services.receive` does (these are never automatic mail)."""
+    if not arrivals:
+        return []
+    ids = sorted({case.pk for case, _new in arrivals})
+    rows = Case.objects.select_for_update(of=("self",)).select_related("person", "org_unit")
+    cases = {c.pk: c for c in rows.filter(pk__in=ids).order_by("pk")}  # locked in one order
+    messages = Message.objects.bulk_create(
+        [message_row(cases[case.pk], Direction.INBOUND, None, new) for case, new in arrivals]
+    )
+    now = timezone.now()
+    changes = []
+    for (case, _new), message in zip(arrivals, messages, strict=True):
+        current = cases[case.pk]
+        if current.status in (*DONE, StatusCategory.PENDING_CUSTOMER):
+            current.status, current.custom_status, current.resolved_at = (
+                StatusCategory.OPEN,
+                None,
+                None,
+            )
+        current.version += 1
+        current.updated_at = now
+        changes.append(_Change(current, "customer_wrote", {"message": message.pk}, current.version))
+    Case.objects.bulk_update(
+        list(cases.values()),
+        ["status", "custom_status", "resolved_at", "version", "updated_at"],
+    )
+    _record_many(changes)
+    return messages
