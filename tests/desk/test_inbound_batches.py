@@ -10,7 +10,7 @@ from django.db import connection
 
 from luukku.channels.email.receive import accept, handle_stored, store
 from luukku.channels.models import InboundReceipt, Mailbox
-from luukku.core.models import WebhookDelivery, WebhookEndpoint
+from luukku.core.models import AuditEntry, WebhookDelivery, WebhookEndpoint
 from luukku.customers.models import EmailAddress, Event, Person
 from luukku.desk.models import Case, HistoryEntry, QueueChange
 from luukku.desk.services import change_status, reply
@@ -90,6 +90,15 @@ def test_a_mixed_batch_lands_where_one_by_one_would(desk: Desk, mailbox: Mailbox
     ) == [("case_created", 1), ("acknowledged", None), ("customer_wrote", 2)]
     assert Event.objects.filter(person=newcomer, type="desk.case_created").count() == 2
     assert Event.objects.filter(person=newcomer, type="luukku.person_created").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            object_type="customers.person", object_id=str(newcomer.pk), action="create"
+        ).count()
+        == 1
+    )
+    assert WebhookDelivery.objects.filter(
+        event="person.created", payload__person=newcomer.pk
+    ).exists()
     assert WebhookDelivery.objects.filter(
         event="case.updated", payload__case=earlier.number, payload__change="customer_wrote"
     ).exists()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from luukku.channels.inbound import InboundMessage
 from luukku.channels.models import Mailbox
+from luukku.customers.actions.parties import notifications_together
 from luukku.customers.models import EmailAddress, Person
 from luukku.desk import bulk
 from luukku.desk.acknowledge import acknowledge
@@ -159,18 +160,19 @@ def route_batch(arrivals: list[Arrival]) -> tuple[dict[int, str], list[Arrival]]
     cases = case_rows.in_bulk({case_id for _a, case_id, _w in answers})
     late = [a for a, case_id, _w in answers if _done_long_ago(cases.get(case_id), done_before)]
     answers = [item for item in answers if item[0] not in late]
-    new_cases = bulk.open_cases(
-        [
-            bulk.NewCase(
-                queue=batch.queue(a.mailbox),
-                subject=a.message.subject or _("(no subject)"),
-                channel="email",
-                person=batch.person(a.message, a.mailbox),
-                first=_new_message(a.message, why),
-            )
-            for a, why in opened
-        ]
-    )
+    with notifications_together():  # new persons' audit, webhooks, events: one go
+        new_cases = bulk.open_cases(
+            [
+                bulk.NewCase(
+                    queue=batch.queue(a.mailbox),
+                    subject=a.message.subject or _("(no subject)"),
+                    channel="email",
+                    person=batch.person(a.message, a.mailbox),
+                    first=_new_message(a.message, why),
+                )
+                for a, why in opened
+            ]
+        )
     outcomes: dict[int, str] = {}
     for (arrival, why), case in zip(opened, new_cases, strict=True):
         acknowledge(case, arrival.message, arrival.mailbox)

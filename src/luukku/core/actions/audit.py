@@ -74,7 +74,31 @@ def record(
     object_repr: str | None = None,
     sensitivity: str = "normal",
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    written = entry(
+        actor=actor,
+        action=action,
+        obj=obj,
+        org_unit=org_unit,
+        changes=changes,
+        object_repr=object_repr,
+        sensitivity=sensitivity,
+    )
+    written.save(force_insert=True)
+    return written
+
+
+def entry(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    org_unit: OrgUnit | None = None,
+    changes: dict[str, Any] | None = None,
+    object_repr: str | None = None,
+    sensitivity: str = "normal",
+) -> AuditEntry:
+    """The audit entry `record` writes, not yet saved (for writing many at once)."""
+    return AuditEntry(
         actor=actor,
         actor_name=actor.get_username() if actor else "system",
         action=action,

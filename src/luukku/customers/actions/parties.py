@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luukku.core import webhooks
@@ -15,7 +19,7 @@ from luukku.core.models import AuditEntry, OrgUnit, User
 from luukku.customers import access, auditing
 from luukku.customers.actions import provenance
 from luukku.customers.actions.contacts import ContactChanges, apply_contacts, clean_contacts
-from luukku.customers.actions.timeline import append_event
+from luukku.customers.actions.timeline import NewEvent, append_event, append_events
 from luukku.customers.models import (
     CustomField,
     ExternalIdentity,
@@ -71,7 +75,7 @@ def _apply(
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
     if values.get("gender") and not records_gender():
         raise ValidationError({"gender": [_("This organization does not record gender.")]})
-    priorities = provenance.field_priorities()
+    priorities = _priorities()
     changed: list[str] = []
     kept: list[str] = []
     for name, value in values.items():
@@ -129,6 +133,62 @@ def link_identity(
     identity.save()
 
 
+@dataclass
+class _Together:
+    """What `notifications_together` collects, and the field rules it reads once."""
+
+    audit: list[AuditEntry] = field(default_factory=list)
+    webhooks: list[tuple[str, dict[str, Any], OrgUnit | None, bool]] = field(default_factory=list)
+    events: list[NewEvent] = field(default_factory=list)
+    priorities: dict[str, int] | None = None
+    hidden: dict[str, dict[str, OrgUnit | None]] = field(default_factory=dict)
+
+
+_together: ContextVar[_Together | None] = ContextVar("party_notifications", default=None)
+
+
+@contextmanager
+def notifications_together() -> Iterator[None]:
+    """Within the block, the audit entries, webhooks and timeline events of the parties
+    created or changed are written together when it ends, one statement each, and the
+    field rules are read once: for creating many persons at a time (mail in batches).
+    Use inside the transaction that makes the changes."""
+    together = _Together()
+    token = _together.set(together)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    AuditEntry.objects.bulk_create(together.audit)
+    webhooks.emit_many(together.webhooks)
+    append_events(together.events)
+
+
+def _priorities() -> dict[str, int]:
+    together = _together.get()
+    if together is None:
+        return provenance.field_priorities()
+    if together.priorities is None:
+        together.priorities = provenance.field_priorities()
+    return together.priorities
+
+
+def _hidden_fields(entity: str) -> dict[str, OrgUnit | None]:
+    """Restricted custom fields of the entity: their changes are told only to their unit."""
+    together = _together.get()
+    if together is not None and entity in together.hidden:
+        return together.hidden[entity]
+    hidden = {
+        f"custom.{f.key}": f.org_unit
+        for f in CustomField.objects.filter(
+            entity=entity, sensitivity=Sensitivity.RESTRICTED
+        ).select_related("org_unit")
+    }
+    if together is not None:
+        together.hidden[entity] = hidden
+    return hidden
+
+
 def _notify(
     party: Person | Organization,
     *,
@@ -141,7 +201,7 @@ def _notify(
 ) -> None:
     """One audit entry, webhook and timeline event for a change seen at one sensitivity."""
     restricted = sensitivity == Sensitivity.RESTRICTED
-    audit.record(
+    entry = audit.entry(
         actor=by,
         action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
         obj=party,
@@ -151,19 +211,35 @@ def _notify(
         sensitivity=sensitivity,
     )
     kind = "person" if isinstance(party, Person) else "organization"
-    webhooks.emit(
+    hook = (
         f"{kind}.{'created' if created else 'updated'}",
         {kind: party.pk, "fields": sorted(set(fields))},
-        org_unit=unit,
-        restricted=restricted,
+        unit,
+        restricted,
     )
+    event_type = "luukku.person_created" if created else "luukku.person_updated"
+    payload = {"fields": sorted(set(fields)), "by": by.get_username() if by else "system"}
+    together = _together.get()
+    if together is not None:
+        together.audit.append(entry)
+        together.webhooks.append(hook)
+        if isinstance(party, Person):
+            together.events.append(
+                NewEvent(
+                    person_id=party.pk,
+                    type=event_type,
+                    occurred_at=timezone.now(),
+                    org_unit_id=unit.pk if unit else None,
+                    sensitivity=sensitivity,
+                    payload=payload,
+                )
+            )
+        return
+    entry.save(force_insert=True)
+    webhooks.emit(hook[0], hook[1], org_unit=unit, restricted=restricted)
     if isinstance(party, Person):
         append_event(
-            party,
-            type="luukku.person_created" if created else "luukku.person_updated",
-            org_unit=unit,
-            sensitivity=sensitivity,
-            payload={"fields": sorted(set(fields)), "by": by.get_username() if by else "system"},
+            party, type=event_type, org_unit=unit, sensitivity=sensitivity, payload=payload
         )
 
 
@@ -186,12 +262,7 @@ def _record(
     changes.update({name: ["…", "…"] for name in changed if name not in changes})
     hidden: dict[str, OrgUnit | None] = {}
     if party.sensitivity == Sensitivity.NORMAL:
-        hidden = {
-            f"custom.{f.key}": f.org_unit
-            for f in CustomField.objects.filter(
-                entity=_entity(party), sensitivity=Sensitivity.RESTRICTED
-            ).select_related("org_unit")
-        }
+        hidden = _hidden_fields(_entity(party))
     public = [name for name in changed if name not in hidden]
     if created or public or not changed:
         _notify(
