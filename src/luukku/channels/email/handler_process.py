@@ -15,12 +15,17 @@ import logging
 import queue
 import signal
 import threading
+import time
 from typing import Any
 
 logger = logging.getLogger("luukku.channels.email")
 
 BATCH = 200  # most messages the writer takes at once
 _stored: queue.Queue[int] = queue.Queue()
+# A mailbox found at RCPT is read again for DATA only after this long: its settings
+# (say, acknowledging) reach mail within it.
+MAILBOXES_FOR = 10.0
+_mailboxes: dict[int, tuple[float, Any]] = {}
 
 
 def start(databases: dict[str, Any]) -> None:
@@ -77,20 +82,30 @@ def find_mailbox(address: str) -> int | None:
     return mailbox_id
 
 
+def _mailbox(mailbox_id: int) -> Any:
+    from luukku.channels.models import Mailbox
+
+    cached = _mailboxes.get(mailbox_id)
+    if cached is not None and time.monotonic() - cached[0] < MAILBOXES_FOR:
+        return cached[1]
+    found = Mailbox.objects.filter(pk=mailbox_id).select_related().first()
+    _mailboxes[mailbox_id] = (time.monotonic(), found)
+    return found
+
+
 def deliver(mailbox_ids: list[int], content: bytes) -> None:
     """Store one message for each of the mailboxes, and have it handled (by the writer,
     or at once on SQLite)."""
     from django.db import close_old_connections, connection
 
     from luukku.channels.email.receive import handle, store
-    from luukku.channels.models import Mailbox
 
     close_old_connections()
-    mailboxes = {m.pk: m for m in Mailbox.objects.filter(pk__in=mailbox_ids).select_related()}
     for mailbox_id in mailbox_ids:
-        if mailbox_id not in mailboxes:  # removed since RCPT: as if refused then
-            continue
-        receipt, new = store(mailboxes[mailbox_id], content)
+        mailbox = _mailbox(mailbox_id)
+        if mailbox is None:  # removed since RCPT: 451, and the sender's retry is refused
+            raise LookupError(f"mailbox {mailbox_id} is gone")
+        receipt, new = store(mailbox, content)
         if receipt is None:
             continue
         if new and connection.vendor == "postgresql":
