@@ -158,3 +158,20 @@ def test_mail_on_several_connections_at_once_is_all_stored(smtp: int) -> None:
 
     assert stored_and_handled(8)
     assert Case.objects.count() == 8
+
+
+def test_a_mailbox_switched_off_while_mail_comes_in_loses_nothing(smtp: int) -> None:
+    """Its address was known at RCPT a moment ago: what the sender was told is kept (250
+    and stored); from the next lookup on, it is refused (550)."""
+    with smtplib.SMTP("127.0.0.1", smtp, timeout=10) as client:
+        client.sendmail("aino@example.fi", ["housing@demo.luukku.test"], MAIL)
+    assert stored_and_handled(1)
+    Mailbox.objects.update(is_active=False)
+    second = MAIL.replace(b"<smtp-1@", b"<smtp-2@")
+
+    with smtplib.SMTP("127.0.0.1", smtp, timeout=10) as client:
+        refused = client.sendmail("aino@example.fi", ["housing@demo.luukku.test"], second)
+
+    assert refused == {}
+    assert stored_and_handled(2)
+    assert InboundReceipt.objects.filter(external_id="<smtp-2@example.fi>").exists()

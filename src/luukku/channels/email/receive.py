@@ -51,7 +51,9 @@ def store(mailbox: Mailbox, raw: bytes) -> tuple[InboundReceipt | None, bool]:
         return keep(), True  # one statement on its own is committed by itself
     except IntegrityError:
         earlier = InboundReceipt.objects.filter(mailbox=mailbox, external_id=external_id).first()
-        if earlier is not None and earlier.status == InboundReceipt.Status.RECEIVED:
+        if earlier is None:
+            raise  # no duplicate: something else is wrong (the mailbox is gone); not kept
+        if earlier.status == InboundReceipt.Status.RECEIVED:
             return earlier, False
         logger.info("duplicate delivery of %s to %s ignored", external_id, mailbox.address)
         return None, False

@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -79,16 +80,34 @@ class MailHandlers:
 
 
 class DeliverToMailboxes:
-    """aiosmtpd handler: the hooks are called by aiosmtpd with these names."""
+    """aiosmtpd handler: the hooks are called by aiosmtpd with these names.
+
+    A mailbox found at RCPT is remembered for a few seconds, so a busy sender's stream
+    of mail does not look it up for every message; one switched off meanwhile still
+    takes what comes within that time (stored, nothing lost), and one removed answers
+    451 at DATA, so the sender's retry is refused."""
+
+    KNOWN_FOR = 10.0
 
     def __init__(self, handlers: MailHandlers) -> None:
         self.handlers = handlers
+        self.known: dict[str, tuple[float, int]] = {}
+
+    async def _mailbox_id(self, address: str) -> int | None:
+        key = address.strip().lower()
+        remembered = self.known.get(key)
+        if remembered is not None and time.monotonic() - remembered[0] < self.KNOWN_FOR:
+            return remembered[1]
+        mailbox_id: int | None = await self.handlers.run(handler_process.find_mailbox, key)
+        if mailbox_id is not None:
+            self.known[key] = (time.monotonic(), mailbox_id)
+        return mailbox_id
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
         try:
-            mailbox_id = await self.handlers.run(handler_process.find_mailbox, address)
+            mailbox_id = await self._mailbox_id(address)
         except Exception:  # the database is away: the sender tries again later
             logger.exception("could not look up the mailbox %s", address)
             return "451 4.3.0 Could not check the recipient now; try again later"
