@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from luukku.core import webhooks
@@ -125,8 +126,9 @@ def receive_many(arrivals: list[tuple[Case, NewMessage]]) -> list[Message]:
     messages = Message.objects.bulk_create(
         [message_row(cases[case.pk], Direction.INBOUND, None, new) for case, new in arrivals]
     )
-    now = timezone.now()
     changes = []
+    reopened: set[int] = set()
+    added: dict[int, int] = {}  # case id: new versions
     for (case, _new), message in zip(arrivals, messages, strict=True):
         current = cases[case.pk]
         if current.status in (*DONE, StatusCategory.PENDING_CUSTOMER):
@@ -135,12 +137,17 @@ def receive_many(arrivals: list[tuple[Case, NewMessage]]) -> list[Message]:
                 None,
                 None,
             )
+            reopened.add(current.pk)
         current.version += 1
-        current.updated_at = now
+        added[current.pk] = added.get(current.pk, 0) + 1
         changes.append(_Change(current, "customer_wrote", {"message": message.pk}, current.version))
-    Case.objects.bulk_update(
-        list(cases.values()),
-        ["status", "custom_status", "resolved_at", "version", "updated_at"],
+    # A few statements, not a CASE per row and field: most cases get one message.
+    now = timezone.now()
+    Case.objects.filter(pk__in=reopened).update(
+        status=StatusCategory.OPEN, custom_status=None, resolved_at=None
     )
+    for count in set(added.values()):
+        same = [pk for pk, n in added.items() if n == count]
+        Case.objects.filter(pk__in=same).update(version=F("version") + count, updated_at=now)
     _record_many(changes)
     return messages

@@ -11,10 +11,12 @@ import datetime
 import logging
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from luukku.channels import handlers
 from luukku.channels.email.parse import parse_email
+from luukku.channels.inbound import InboundMessage
 from luukku.channels.models import InboundReceipt, Mailbox
 from luukku.core.jobs import job, periodic
 
@@ -91,7 +93,9 @@ def handle(receipt: InboundReceipt, *, claim: bool = False) -> InboundReceipt:
     return receipt
 
 
-def handle_stored(receipt_ids: list[int], *, rounds: int = 3) -> None:
+def handle_stored(
+    receipt_ids: list[int], *, rounds: int = 3, parsed: dict[int, InboundMessage] | None = None
+) -> None:
     """Handle stored messages many at a time, where the desk can (PostgreSQL), in one
     transaction. What a batch leaves waiting for another of its messages (an answer to a
     mail opened in the same batch) goes in the next batch; what it cannot take at all,
@@ -103,6 +107,7 @@ def handle_stored(receipt_ids: list[int], *, rounds: int = 3) -> None:
             handle(receipt, claim=True)
         return
     left: list[int] = []
+    parsed = {} if parsed is None else parsed  # kept for the next round
     try:
         with transaction.atomic():
             receipts = list(
@@ -114,32 +119,35 @@ def handle_stored(receipt_ids: list[int], *, rounds: int = 3) -> None:
             items, unreadable = [], []
             for receipt in receipts:
                 try:
-                    items.append((receipt.pk, parse_email(bytes(receipt.raw)), receipt.mailbox))
+                    if receipt.pk not in parsed:
+                        parsed[receipt.pk] = parse_email(bytes(receipt.raw))
+                    items.append((receipt.pk, parsed[receipt.pk], receipt.mailbox))
                 except Exception:  # its own failure, recorded one by one below
                     unreadable.append(receipt.pk)
             outcomes, left = batch_handler(items)  # type: ignore[arg-type]
             left += unreadable
-            _mark_handled([r for r in receipts if r.pk in outcomes], outcomes)
+            _mark_handled(outcomes)
     except Exception:
         logger.exception("a batch of %s inbound messages failed; one by one", len(receipt_ids))
         left, rounds = receipt_ids, 0
     if left and rounds > 1 and len(left) < len(receipt_ids):
-        handle_stored(left, rounds=rounds - 1)
+        handle_stored(left, rounds=rounds - 1, parsed=parsed)
         return
     for receipt in InboundReceipt.objects.filter(pk__in=left).order_by("pk"):
         handle(receipt, claim=True)
 
 
-def _mark_handled(receipts: list[InboundReceipt], outcomes: dict[int, str]) -> None:
-    now = timezone.now()
-    for receipt in receipts:
-        receipt.status = InboundReceipt.Status.HANDLED
-        receipt.outcome = outcomes[receipt.pk][:300]
-        receipt.error = ""
-        receipt.handled_at = now
-        receipt.attempts += 1
+def _mark_handled(outcomes: dict[int, str]) -> None:
+    """What is the same for all in one statement; the outcomes in another."""
+    InboundReceipt.objects.filter(pk__in=list(outcomes)).update(
+        status=InboundReceipt.Status.HANDLED,
+        error="",
+        handled_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    )
     InboundReceipt.objects.bulk_update(
-        receipts, ["status", "outcome", "error", "handled_at", "attempts"]
+        [InboundReceipt(pk=pk, outcome=outcome[:300]) for pk, outcome in outcomes.items()],
+        ["outcome"],
     )
 
 
