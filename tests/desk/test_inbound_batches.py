@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from luukku.channels.email.receive import accept, handle_stored, store
 from luukku.channels.models import InboundReceipt, Mailbox
@@ -44,6 +45,7 @@ def test_a_mixed_batch_lands_where_one_by_one_would(desk: Desk, mailbox: Mailbox
     answered = reply(earlier, by=desk.kari, text="Fikset.", version=earlier.version)
     earlier.refresh_from_db()
     change_status(earlier, to="pending_customer", by=desk.kari, version=earlier.version)
+    EmailAddress.objects.filter(address_lower="old@example.no").update(bounced_at=timezone.now())
 
     receipts = _batch(
         mailbox,
@@ -106,6 +108,7 @@ def test_a_mixed_batch_lands_where_one_by_one_would(desk: Desk, mailbox: Mailbox
     assert receipts[1].outcome.startswith(f"case {parking.number}: no thread found")
     assert receipts[4].outcome == f"case {key.number}: the same message came to another mailbox"
     assert EmailAddress.objects.filter(address_lower="ny@example.no").count() == 1
+    assert EmailAddress.objects.get(address_lower="old@example.no").bounced_at is None
 
 
 def test_a_batch_that_fails_as_a_whole_is_handled_one_by_one(

@@ -157,6 +157,11 @@ def route_batch(arrivals: list[Arrival]) -> tuple[dict[int, str], list[Arrival]]
             opened.append((arrival, why))
         else:
             answers.append((arrival, case_id, why))
+    # Mail from an address shows it works again (as one by one clears the mark).
+    senders = {a.message.sender for a, _w in opened} | {a.message.sender for a, _c, _w in answers}
+    EmailAddress.objects.filter(address_lower__in=senders, bounced_at__isnull=False).update(
+        bounced_at=None
+    )
     cases = case_rows.in_bulk({case_id for _a, case_id, _w in answers})
     late = [a for a, case_id, _w in answers if _done_long_ago(cases.get(case_id), done_before)]
     answers = [item for item in answers if item[0] not in late]
