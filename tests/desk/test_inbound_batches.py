@@ -125,3 +125,30 @@ def test_a_batch_that_fails_as_a_whole_is_handled_one_by_one(
 
     assert [r.status for r in receipts] == ["handled", "handled"]
     assert Case.objects.count() == 2
+
+
+def test_an_answer_waits_for_its_mail_in_another_batch(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mail it answers is stored but still being handled elsewhere (another process's
+    batch): the answer is offered again a moment later and joins that mail's case."""
+    from luukku.channels.email import receive
+
+    original, _new = store(mailbox, mail(message_id="<first@x.no>", subject="Lekkasje"))
+    assert original is not None
+    waits: list[float] = []
+
+    def the_other_process_finishes(seconds: float) -> None:
+        waits.append(seconds)
+        receive.handle(InboundReceipt.objects.get(pk=original.pk), claim=True)
+
+    monkeypatch.setattr(receive.time, "sleep", the_other_process_finishes)
+
+    (answer,) = _batch(
+        mailbox, mail(message_id="<second@x.no>", in_reply_to="<first@x.no>", subject="Re: L")
+    )
+
+    assert waits == [receive.WAIT_SECONDS]
+    case = Case.objects.get()
+    assert case.messages.count() == 2
+    assert answer.outcome == f"case {case.number}: a stored Message-ID in In-Reply-To/References"

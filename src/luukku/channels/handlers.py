@@ -25,10 +25,13 @@ def handler_for(channel: str) -> InboundHandler:
         raise LookupError(f"nothing handles {channel} messages") from None
 
 
-# [(key, message, mailbox), ...] -> ({key: outcome} of those handled, [keys left over]):
-# many messages at once; what is left over goes to the one-by-one handler, in order.
+# [(key, message, mailbox), ...] -> ({key: outcome} of those handled, [keys left over],
+# [keys waiting]): many messages at once; what is left over goes to the one-by-one
+# handler, in order; what waits (for a message another process is handling) is offered
+# again a moment later.
 BatchHandler = Callable[
-    [list[tuple[int, InboundMessage, Mailbox]]], tuple[dict[int, str], list[int]]
+    [list[tuple[int, InboundMessage, Mailbox]]],
+    tuple[dict[int, str], list[int], list[int]],
 ]
 
 _batch_handlers: dict[str, BatchHandler] = {}

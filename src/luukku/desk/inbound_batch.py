@@ -7,7 +7,8 @@ batch and their rows are written by `bulk`. Everything else is left to `inbound.
 one by one, in the order it came: bounces, automatic mail, attachments, a subject
 token without a reference, the same mail twice, an answer to a case done too long ago.
 Within a batch the meaning is that of one by one: two first mails from a new address
-make one person, and an answer to a mail opened in the same batch lands in its case.
+make one person, and an answer to a mail opened in the same batch lands in its case;
+an answer to a mail another process is handling right now waits for it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luukku.channels.inbound import InboundMessage
-from luukku.channels.models import Mailbox
+from luukku.channels.models import InboundReceipt, Mailbox
 from luukku.customers.actions.parties import notifications_together
 from luukku.customers.models import EmailAddress, Person
 from luukku.desk import bulk
@@ -120,12 +121,27 @@ class _Batch:
 
 def route_email_batch(
     items: list[tuple[int, InboundMessage, Mailbox]],
-) -> tuple[dict[int, str], list[int]]:
+) -> tuple[dict[int, str], list[int], list[int]]:
     """The desk's batch handler for inbound email (registered in desk/apps.py)."""
-    outcomes, rest = route_batch(
-        [Arrival(key, message, mailbox) for key, message, mailbox in items]
+    arrivals = [Arrival(key, message, mailbox) for key, message, mailbox in items]
+    waiting = _answering_mail_in_hand(arrivals)
+    outcomes, rest = route_batch([a for a in arrivals if a.key not in waiting])
+    return outcomes, [a.key for a in rest], sorted(waiting)
+
+
+def _answering_mail_in_hand(arrivals: list[Arrival]) -> set[int]:
+    """Answers to a mail that is stored but not yet handled, elsewhere (another process's
+    batch): they wait for it, rather than open a case of their own."""
+    keys = {a.key for a in arrivals}
+    refs = {ref for a in arrivals for ref in _refs(a.message)}
+    if not refs:
+        return set()
+    in_hand = set(
+        InboundReceipt.objects.filter(external_id__in=refs, status=InboundReceipt.Status.RECEIVED)
+        .exclude(pk__in=keys)
+        .values_list("external_id", flat=True)
     )
-    return outcomes, [a.key for a in rest]
+    return {a.key for a in arrivals if in_hand.intersection(_refs(a.message))}
 
 
 def route_batch(arrivals: list[Arrival]) -> tuple[dict[int, str], list[Arrival]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -93,6 +94,9 @@ def handle(receipt: InboundReceipt, *, claim: bool = False) -> InboundReceipt:
     return receipt
 
 
+WAIT_SECONDS = 0.25
+
+
 def handle_stored(
     receipt_ids: list[int], *, rounds: int = 3, parsed: dict[int, InboundMessage] | None = None
 ) -> None:
@@ -124,15 +128,18 @@ def handle_stored(
                     items.append((receipt.pk, parsed[receipt.pk], receipt.mailbox))
                 except Exception:  # its own failure, recorded one by one below
                     unreadable.append(receipt.pk)
-            outcomes, left = batch_handler(items)  # type: ignore[arg-type]
+            outcomes, left, waiting = batch_handler(items)  # type: ignore[arg-type]
             left += unreadable
             _mark_handled(outcomes)
     except Exception:
         logger.exception("a batch of %s inbound messages failed; one by one", len(receipt_ids))
-        left, rounds = receipt_ids, 0
-    if left and rounds > 1 and len(left) < len(receipt_ids):
-        handle_stored(left, rounds=rounds - 1, parsed=parsed)
+        left, waiting, rounds = receipt_ids, [], 0
+    if rounds > 1 and (waiting or (left and len(left) < len(receipt_ids))):
+        if waiting:
+            time.sleep(WAIT_SECONDS)  # for the other process's batch to commit
+        handle_stored(sorted([*left, *waiting]), rounds=rounds - 1, parsed=parsed)
         return
+    left = sorted([*left, *waiting])
     for receipt in InboundReceipt.objects.filter(pk__in=left).order_by("pk"):
         handle(receipt, claim=True)
 
