@@ -46,3 +46,8 @@ class InboundMessage:
     automatic: str = ""
     bounce: Bounce | None = None
     problems: list[str] = field(default_factory=list)  # what was repaired while reading it
+
+    @property
+    def thread_ids(self) -> list[str]:
+        """The ids of the messages it answers: In-Reply-To first, then References."""
+        return [self.in_reply_to, *self.references] if self.in_reply_to else self.references

@@ -80,7 +80,7 @@ def _writes_on(case: Case, sender: str) -> bool:
 
 def thread(message: InboundMessage, mailbox: Mailbox) -> tuple[Case | None, str, Case | None]:
     """(case to add to, why, case to link a new one to)."""
-    ids = [message.in_reply_to, *message.references] if message.in_reply_to else message.references
+    ids = message.thread_ids
     if case := _by_our_id(ids):
         return case, "our reply's Message-ID in In-Reply-To/References", None
     if case := _by_reference(ids):
@@ -176,6 +176,21 @@ def _already_received(message: InboundMessage) -> Message | None:
     )
 
 
+def as_case_message(message: InboundMessage, why: str) -> services.NewMessage:
+    """The mail as a message of a case, with why it was threaded there."""
+    return services.NewMessage(
+        text=message.text,
+        html=message.html,
+        sender=message.sender,
+        recipients=message.recipients,
+        subject=message.subject,
+        external_id=message.external_id,
+        thread_refs=message.references,
+        threading_reason=why,
+        attachments=message.attachments,
+    )
+
+
 def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
     """The desk's handler for inbound email (registered in desk/apps.py)."""
     if message.bounce is not None:
@@ -187,17 +202,7 @@ def route_email(message: InboundMessage, mailbox: Mailbox) -> str:
             bounced_at=None
         )
     case, why, related = thread(message, mailbox)
-    new = services.NewMessage(
-        text=message.text,
-        html=message.html,
-        sender=message.sender,
-        recipients=message.recipients,
-        subject=message.subject,
-        external_id=message.external_id,
-        thread_refs=message.references,
-        threading_reason=why,
-        attachments=message.attachments,
-    )
+    new = as_case_message(message, why)
     if case is not None:
         if message.automatic:  # an out-of-office answer does not reopen anything
             new.threading_reason += f"; automatic mail ({message.automatic}): status kept"

@@ -26,10 +26,9 @@ from luukku.customers.actions.parties import notifications_together
 from luukku.customers.models import EmailAddress, Person
 from luukku.desk import bulk
 from luukku.desk.acknowledge import acknowledge
-from luukku.desk.inbound import REOPEN_WITHIN, customer_for, queue_for
+from luukku.desk.inbound import REOPEN_WITHIN, as_case_message, customer_for, queue_for
 from luukku.desk.mail_ids import OUR_ID, case_numbers_in
 from luukku.desk.models import Case, Direction, Message, Queue
-from luukku.desk.services import NewMessage
 
 
 @dataclass
@@ -50,30 +49,13 @@ def _simple(arrival: Arrival) -> bool:
     )
 
 
-def _new_message(m: InboundMessage, why: str) -> NewMessage:
-    return NewMessage(
-        text=m.text,
-        html=m.html,
-        sender=m.sender,
-        recipients=m.recipients,
-        subject=m.subject,
-        external_id=m.external_id,
-        thread_refs=m.references,
-        threading_reason=why,
-    )
-
-
-def _refs(m: InboundMessage) -> list[str]:
-    return [m.in_reply_to, *m.references] if m.in_reply_to else m.references
-
-
 class _Batch:
     """What the batch knows: stored messages by id, the cases they are on, persons by
     address, queues by mailbox."""
 
     def __init__(self, arrivals: list[Arrival]) -> None:
         ids = {a.message.external_id for a in arrivals}
-        ids |= {ref for a in arrivals for ref in _refs(a.message)}
+        ids |= {ref for a in arrivals for ref in a.message.thread_ids}
         stored = Message.objects.filter(external_id__in=ids).values_list(
             "external_id", "direction", "case_id"
         )
@@ -95,7 +77,7 @@ class _Batch:
 
     def thread(self, m: InboundMessage) -> tuple[int | None, str] | None:
         """(case id or None for a new case, why); None when one by one must decide."""
-        refs = _refs(m)
+        refs = m.thread_ids
         for ref in refs:
             if OUR_ID.match(ref) and ref in self.ours:
                 return self.ours[ref], "our reply's Message-ID in In-Reply-To/References"
@@ -133,7 +115,7 @@ def _answering_mail_in_hand(arrivals: list[Arrival]) -> set[int]:
     """Answers to a mail that is stored but not yet handled, elsewhere (another process's
     batch): they wait for it, rather than open a case of their own."""
     keys = {a.key for a in arrivals}
-    refs = {ref for a in arrivals for ref in _refs(a.message)}
+    refs = {ref for a in arrivals for ref in a.message.thread_ids}
     if not refs:
         return set()
     in_hand = set(
@@ -141,7 +123,7 @@ def _answering_mail_in_hand(arrivals: list[Arrival]) -> set[int]:
         .exclude(pk__in=keys)
         .values_list("external_id", flat=True)
     )
-    return {a.key for a in arrivals if in_hand.intersection(_refs(a.message))}
+    return {a.key for a in arrivals if in_hand.intersection(a.message.thread_ids)}
 
 
 def route_batch(arrivals: list[Arrival]) -> tuple[dict[int, str], list[Arrival]]:
@@ -160,7 +142,7 @@ def route_batch(arrivals: list[Arrival]) -> tuple[dict[int, str], list[Arrival]]
         threaded = batch.thread(m) if _simple(arrival) else None
         duplicate = m.external_id in batch.inbound_ids or m.external_id in earlier
         # An answer to a mail of this batch waits until that mail is stored.
-        answers_this_batch = not earlier.isdisjoint(_refs(m))
+        answers_this_batch = not earlier.isdisjoint(m.thread_ids)
         earlier.add(m.external_id)
         if threaded is None or duplicate or answers_this_batch:
             rest.append(arrival)
@@ -189,7 +171,7 @@ def route_batch(arrivals: list[Arrival]) -> tuple[dict[int, str], list[Arrival]]
                     subject=a.message.subject or _("(no subject)"),
                     channel="email",
                     person=batch.person(a.message, a.mailbox),
-                    first=_new_message(a.message, why),
+                    first=as_case_message(a.message, why),
                 )
                 for a, why in opened
             ]
@@ -199,7 +181,7 @@ def route_batch(arrivals: list[Arrival]) -> tuple[dict[int, str], list[Arrival]]
         acknowledge(case, arrival.message, arrival.mailbox)
         outcomes[arrival.key] = f"case {case.number}: {why}"
     bulk.receive_many(
-        [(cases[case_id], _new_message(a.message, why)) for a, case_id, why in answers]
+        [(cases[case_id], as_case_message(a.message, why)) for a, case_id, why in answers]
     )
     for arrival, case_id, why in answers:
         outcomes[arrival.key] = f"case {cases[case_id].number}: {why}"
