@@ -85,7 +85,7 @@ def thread(message: InboundMessage, mailbox: Mailbox) -> tuple[Case | None, str,
         return case, "our reply's Message-ID in In-Reply-To/References", None
     if case := _by_reference(ids):
         return case, "a stored Message-ID in In-Reply-To/References", None
-    for number in case_numbers_in(message.subject, mailbox.org_unit.organization_id)[:1]:
+    for number in case_numbers_in(message.subject, mailbox.org_unit_id)[:1]:
         case = Case.objects.filter(number=number).first()
         if case is not None:
             token = subject_token(case)

@@ -148,7 +148,7 @@ def route_batch(arrivals: list[Arrival]) -> tuple[dict[int, str], list[Arrival]]
             rest.append(arrival)
             continue
         case_id, why = threaded
-        if case_id is None and case_numbers_in(m.subject, arrival.mailbox.org_unit.organization_id):
+        if case_id is None and case_numbers_in(m.subject, arrival.mailbox.org_unit_id):
             rest.append(arrival)  # a subject token: only one by one may believe it
             continue
         if case_id is None:

@@ -33,9 +33,10 @@ def _token_patterns(token: str, prefix: str) -> tuple[re.Pattern[str], ...]:
     return tuple(patterns)
 
 
-def case_numbers_in(subject: str, organization_id: int) -> list[int]:
-    """The case numbers a subject names with the organization's token (or the default)."""
-    settings = DeskSettings.of(organization_id)
+def case_numbers_in(subject: str, org_unit_id: int) -> list[int]:
+    """The case numbers a subject names with the token of the unit's organization (or
+    the default)."""
+    settings = DeskSettings.of_unit(org_unit_id)
     found: list[int] = []
     for pattern in _token_patterns(settings.subject_token, settings.case_prefix):
         found += [int(n) for n in pattern.findall(subject) if int(n) not in found]

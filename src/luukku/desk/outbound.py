@@ -16,7 +16,7 @@ MAX_REFERENCES = 20
 def _subject(case: Case) -> str:
     plain = " ".join(case.subject.split())[:250]  # no line breaks: they would start headers
     subject = plain if plain.lower().startswith("re:") else f"Re: {plain}"
-    ours = case_numbers_in(subject, case.org_unit.organization_id) == [case.number]
+    ours = case_numbers_in(subject, case.org_unit_id) == [case.number]
     return subject if ours else f"{subject} {subject_token(case)}"
 
 
