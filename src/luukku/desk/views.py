@@ -140,7 +140,7 @@ def _case_context(actor: User, case: Case) -> dict[str, Any]:
         if may_see_person and person is not None
         else [],
         "statuses": _status_choices(),
-        "status_now": f"custom:{case.custom_status_id}" if case.custom_status_id else case.status,
+        "status_now": _status_value(case),
         "priorities": Priority.choices,
         "categories": Category.objects.filter(org_unit=case.org_unit),
     }
@@ -255,6 +255,11 @@ def _status_choices() -> list[tuple[str, str]]:
     return [*fixed, *own]
 
 
+def _status_value(case: Case) -> str:
+    """The case's status as the side panel's choice names it."""
+    return f"custom:{case.custom_status_id}" if case.custom_status_id else case.status
+
+
 def _chosen_status(value: str) -> str | CaseStatus:
     if value.startswith("custom:") and value[7:].isdigit():
         chosen = CaseStatus.objects.filter(pk=int(value[7:])).first()
@@ -273,7 +278,6 @@ def case_update(request: HttpRequest, number: int) -> HttpResponse:
     post = request.POST
     category, priority = post.get("category", ""), post.get("priority")
     status = post.get("status", "")
-    shown_now = f"custom:{case.custom_status_id}" if case.custom_status_id else case.status
     try:
         services.update_case(
             case,
@@ -287,7 +291,7 @@ def case_update(request: HttpRequest, number: int) -> HttpResponse:
             assignee=actor
             if post.get("assign") == "me" and case.assignee_id != actor.pk
             else services.KEEP,
-            status=_chosen_status(status) if status and status != shown_now else None,
+            status=_chosen_status(status) if status and status != _status_value(case) else None,
             resolution_note=post.get("resolution_note", ""),
             suggest_faq=bool(post.get("suggest_faq")),
         )
