@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from luukku.channels.email.send import queue_email
 from luukku.channels.inbound import InboundMessage
 from luukku.channels.models import Mailbox, OutboundEmail
-from luukku.core.models import Organization
 from luukku.desk.mail_ids import subject_token
 from luukku.desk.models import Case, HistoryEntry
 
@@ -44,8 +43,7 @@ def _why_not(message: InboundMessage, mailbox: Mailbox) -> str:
 def _language(case: Case) -> str:
     if case.person is not None and case.person.preferred_language:
         return case.person.preferred_language
-    organization = Organization.objects.only("language").first()
-    return organization.language if organization else "en"
+    return case.org_unit.organization.language  # the case's own organization's
 
 
 def acknowledge(case: Case, message: InboundMessage, mailbox: Mailbox) -> bool:

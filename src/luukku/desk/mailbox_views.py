@@ -112,7 +112,7 @@ def desk_settings(request: HttpRequest) -> HttpResponse:
     subject. The whole organization's, so for its administrators."""
     actor = staff(request)
     require_organization_admin(actor)
-    organization = Organization.objects.order_by("pk").first()
+    organization = actor.organization or Organization.objects.order_by("pk").first()
     assert organization is not None
     current = DeskSettings.objects.filter(organization=organization).first()
     form = DeskSettingsForm(
