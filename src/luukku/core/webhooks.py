@@ -126,14 +126,7 @@ def emit(
     restricted: bool = False,
 ) -> int:
     """Queue `event` for every endpoint that wants it; sent once the transaction commits."""
-    deliveries = [
-        WebhookDelivery(endpoint=endpoint, event=event, payload=payload)
-        for endpoint in _endpoints_for(org_unit, restricted)
-        if endpoint.wants(event)
-    ]
-    for delivery in WebhookDelivery.objects.bulk_create(deliveries):
-        enqueue_on_commit(deliver_webhook, delivery.pk)
-    return len(deliveries)
+    return emit_many([(event, payload, org_unit, restricted)])
 
 
 def emit_many(events: list[tuple[str, dict[str, Any], OrgUnit | None, bool]]) -> int:

@@ -6,19 +6,15 @@ one statement per table for the whole batch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from luukku.core import webhooks
-from luukku.customers.actions.timeline import NewEvent, append_events
-from luukku.customers.models import Person, Sensitivity
-from luukku.desk import live
-from luukku.desk.models import DONE, Case, Direction, HistoryEntry, Message, Queue, StatusCategory
+from luukku.customers.models import Person
+from luukku.desk.models import DONE, Case, Direction, Message, Queue, StatusCategory
 from luukku.desk.numbering import next_case_numbers
-from luukku.desk.services import NewMessage, message_row
+from luukku.desk.services import Change, NewMessage, message_row, record_changes
 
 
 @dataclass
@@ -28,55 +24,6 @@ class NewCase:
     channel: str
     person: Person | None
     first: NewMessage
-
-
-@dataclass
-class _Change:
-    case: Case
-    kind: str
-    details: dict[str, Any]
-    version: int
-
-
-def _record_many(changes: list[_Change]) -> None:
-    """`services._record` for many changes: history, timeline events, webhooks, feed."""
-    if not changes:
-        return
-    now = timezone.now()
-    HistoryEntry.objects.bulk_create(
-        [
-            HistoryEntry(case=c.case, kind=c.kind, details={**c.details, "version": c.version})
-            for c in changes
-        ]
-    )
-    append_events(
-        [
-            NewEvent(
-                person_id=c.case.person_id,
-                type=f"desk.{c.kind}",
-                occurred_at=now,
-                source="desk",
-                org_unit_id=c.case.org_unit_id,
-                sensitivity=c.case.sensitivity,
-                payload={"case": c.case.number, "subject": c.case.subject},
-            )
-            for c in changes
-            if c.case.person_id is not None
-        ]
-    )
-    webhooks.emit_many(
-        [
-            (
-                "case.created" if c.kind == "case_created" else "case.updated",
-                {"case": c.case.number, "change": c.kind, "version": c.version},
-                c.case.org_unit,
-                c.case.sensitivity == Sensitivity.RESTRICTED,
-            )
-            for c in changes
-        ]
-    )
-    for queue_id in sorted({c.case.queue_id for c in changes}):
-        live.announce(queue_id)
 
 
 @transaction.atomic(savepoint=False)
@@ -105,9 +52,9 @@ def open_cases(new: list[NewCase]) -> list[Case]:
             for case, spec in zip(cases, new, strict=True)
         ]
     )
-    _record_many(
+    record_changes(
         [
-            _Change(case, "case_created", {"queue": spec.queue.slug, "channel": spec.channel}, 1)
+            Change(case, "case_created", {"queue": spec.queue.slug, "channel": spec.channel}, 1)
             for case, spec in zip(cases, new, strict=True)
         ]
     )
@@ -140,7 +87,7 @@ def receive_many(arrivals: list[tuple[Case, NewMessage]]) -> list[Message]:
             reopened.add(current.pk)
         current.version += 1
         added[current.pk] = added.get(current.pk, 0) + 1
-        changes.append(_Change(current, "customer_wrote", {"message": message.pk}, current.version))
+        changes.append(Change(current, "customer_wrote", {"message": message.pk}, current.version))
     # A few statements, not a CASE per row and field: most cases get one message.
     now = timezone.now()
     Case.objects.filter(pk__in=reopened).update(
@@ -149,5 +96,5 @@ def receive_many(arrivals: list[tuple[Case, NewMessage]]) -> list[Message]:
     for count in set(added.values()):
         same = [pk for pk, n in added.items() if n == count]
         Case.objects.filter(pk__in=same).update(version=F("version") + count, updated_at=now)
-    _record_many(changes)
+    record_changes(changes)
     return messages

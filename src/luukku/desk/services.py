@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from luukku.channels.inbound import InboundAttachment
 from luukku.core import webhooks
 from luukku.core.models import User
-from luukku.customers.actions.timeline import append_event
+from luukku.customers.actions.timeline import NewEvent, append_events, append_one
 from luukku.customers.models import Organization, Person, Sensitivity
 from luukku.desk import attachments, live
 from luukku.desk.access import may_work
@@ -116,11 +116,11 @@ def _changed(
     *,
     fields: list[str],
     timeline: dict[str, Any] | None = None,
-) -> HistoryEntry:
+) -> None:
     """Save a change: a new version, a history entry, the customer's timeline, webhooks."""
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
-    return _record(case, by, kind, details, timeline=timeline)
+    _record(case, by, kind, details, timeline=timeline)
 
 
 def _record(
@@ -130,28 +130,67 @@ def _record(
     details: dict[str, Any],
     *,
     timeline: dict[str, Any] | None = None,
-) -> HistoryEntry:
+) -> None:
     """Tell of the case's current version: history, the customer's timeline, webhooks."""
-    entry = HistoryEntry.objects.create(
-        case=case, actor=by, kind=kind, details={**details, "version": case.version}
+    record_changes([Change(case, kind, details, case.version, by=by, timeline=timeline)])
+
+
+@dataclass
+class Change:
+    """A change to a case, at the version it made."""
+
+    case: Case
+    kind: str
+    details: dict[str, Any]
+    version: int
+    by: User | None = None
+    timeline: dict[str, Any] | None = None  # more for the customer's timeline event
+
+
+def record_changes(changes: list[Change]) -> None:
+    """History entries, the customers' timeline events, webhooks and the live feed of
+    changes to cases, one statement each however many there are."""
+    if not changes:
+        return
+    HistoryEntry.objects.bulk_create(
+        [
+            HistoryEntry(
+                case=c.case, actor=c.by, kind=c.kind, details={**c.details, "version": c.version}
+            )
+            for c in changes
+        ]
     )
-    live.announce(case.queue_id)
-    if case.person_id is not None:
-        append_event(
-            case.person,  # type: ignore[arg-type]
-            type=f"desk.{kind}",
+    now = timezone.now()
+    events = [
+        NewEvent(
+            person_id=c.case.person_id,
+            type=f"desk.{c.kind}",
+            occurred_at=now,
             source="desk",
-            org_unit=case.org_unit,
-            sensitivity=case.sensitivity,
-            payload={"case": case.number, "subject": case.subject, **(timeline or {})},
+            org_unit_id=c.case.org_unit_id,
+            sensitivity=c.case.sensitivity,
+            payload={"case": c.case.number, "subject": c.case.subject, **(c.timeline or {})},
         )
-    webhooks.emit(
-        "case.created" if kind == "case_created" else "case.updated",
-        {"case": case.number, "change": kind, "version": case.version},
-        org_unit=case.org_unit,
-        restricted=case.sensitivity == Sensitivity.RESTRICTED,
+        for c in changes
+        if c.case.person_id is not None
+    ]
+    if len(events) == 1:
+        append_one(events[0])
+    else:
+        append_events(events)
+    webhooks.emit_many(
+        [
+            (
+                "case.created" if c.kind == "case_created" else "case.updated",
+                {"case": c.case.number, "change": c.kind, "version": c.version},
+                c.case.org_unit,
+                c.case.sensitivity == Sensitivity.RESTRICTED,
+            )
+            for c in changes
+        ]
     )
-    return entry
+    for queue_id in sorted({c.case.queue_id for c in changes}):
+        live.announce(queue_id)
 
 
 def _message(case: Case, direction: str, by: User | None, new: NewMessage) -> Message:

@@ -45,17 +45,32 @@ def append_event(
     payload: dict[str, Any] | None = None,
 ) -> Event:
     """Luukku's own events (a change to a profile, later a message or a case event)."""
-    occurred_at = occurred_at or timezone.now()
-    partitions.ensure_partitions(occurred_at, occurred_at)
+    return append_one(
+        NewEvent(
+            person_id=person.pk,
+            type=type,
+            occurred_at=occurred_at or timezone.now(),
+            source=source,
+            org_unit_id=org_unit.pk if org_unit is not None else None,
+            sensitivity=sensitivity,
+            payload=payload or {},
+        )
+    )
+
+
+def append_one(event: NewEvent) -> Event:
+    """One event without an idempotency key: a single INSERT (`append_events` copies a
+    batch in, which pays off only for many)."""
+    partitions.ensure_partitions(event.occurred_at, event.occurred_at)
     hold_timeline()
     return Event.objects.create(
-        person=person,
-        type=type,
-        occurred_at=occurred_at,
-        source=source,
-        org_unit=org_unit,
-        sensitivity=sensitivity,
-        payload=payload or {},
+        person_id=event.person_id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        source=event.source,
+        org_unit_id=event.org_unit_id,
+        sensitivity=event.sensitivity,
+        payload=event.payload,
     )
 
 
