@@ -19,7 +19,7 @@ from luukku.core.models import AuditEntry, OrgUnit, User
 from luukku.customers import access, auditing
 from luukku.customers.actions import provenance
 from luukku.customers.actions.contacts import ContactChanges, apply_contacts, clean_contacts
-from luukku.customers.actions.timeline import NewEvent, append_event, append_events
+from luukku.customers.actions.timeline import NewEvent, append_events, append_one
 from luukku.customers.models import (
     CustomField,
     ExternalIdentity,
@@ -217,30 +217,28 @@ def _notify(
         unit,
         restricted,
     )
-    event_type = "luukku.person_created" if created else "luukku.person_updated"
-    payload = {"fields": sorted(set(fields)), "by": by.get_username() if by else "system"}
+    event = (
+        NewEvent(
+            person_id=party.pk,
+            type="luukku.person_created" if created else "luukku.person_updated",
+            occurred_at=timezone.now(),
+            org_unit_id=unit.pk if unit else None,
+            sensitivity=sensitivity,
+            payload={"fields": sorted(set(fields)), "by": by.get_username() if by else "system"},
+        )
+        if isinstance(party, Person)
+        else None
+    )
     together = _together.get()
     if together is not None:
         together.audit.append(entry)
         together.webhooks.append(hook)
-        if isinstance(party, Person):
-            together.events.append(
-                NewEvent(
-                    person_id=party.pk,
-                    type=event_type,
-                    occurred_at=timezone.now(),
-                    org_unit_id=unit.pk if unit else None,
-                    sensitivity=sensitivity,
-                    payload=payload,
-                )
-            )
+        together.events += [event] if event else []
         return
     entry.save(force_insert=True)
-    webhooks.emit(hook[0], hook[1], org_unit=unit, restricted=restricted)
-    if isinstance(party, Person):
-        append_event(
-            party, type=event_type, org_unit=unit, sensitivity=sensitivity, payload=payload
-        )
+    webhooks.emit_many([hook])
+    if event is not None:
+        append_one(event)
 
 
 def _record(
