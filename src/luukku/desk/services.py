@@ -554,9 +554,3 @@ def claim_case(case: Case, *, by: User, take_over: bool = False) -> Case:
     if not renewal:  # queue pages show who is working on what
         live.announce(current.queue_id)
     return current
-
-
-@transaction.atomic
-def release_case(case: Case, *, by: User) -> None:
-    if Case.objects.filter(pk=case.pk, locked_by=by).update(locked_by=None, locked_until=None):
-        live.announce(case.queue_id)

@@ -67,10 +67,6 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.subject}"
 
-    @property
-    def is_note(self) -> bool:
-        return self.direction == Direction.NOTE
-
 
 class Attachment(models.Model):
     """A file that came with a message, kept in Django's storage under a name of our own
