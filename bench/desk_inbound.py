@@ -61,11 +61,16 @@ def _mail(run: str, n: int, answer_to: int | None) -> bytes:
     return ("\r\n".join(headers) + "\r\n\r\n" + body).encode()
 
 
+def _answers_to(messages: int) -> list[int | None]:
+    """For each mail, the earlier mail it answers, or None for a new conversation."""
+    rng = random.Random(1)
+    return [rng.randrange(n) if n > 10 and n % 2 else None for n in range(messages)]
+
+
 def _send_all(port: int, messages: int, senders: int) -> float:
     """Send `messages` mails over `senders` connections at once; seconds taken."""
     run = str(int(time.time()))
-    rng = random.Random(1)
-    mails = [_mail(run, n, rng.randrange(n) if n > 10 and n % 2 else None) for n in range(messages)]
+    mails = [_mail(run, n, answer_to) for n, answer_to in enumerate(_answers_to(messages))]
     shares = [mails[i::senders] for i in range(senders)]
 
     def send(share: list[bytes]) -> None:
@@ -119,13 +124,14 @@ def main() -> None:
     from django.db import connection, connections
 
     from luukku.channels.models import Mailbox
-    from luukku.desk.models import Message
+    from luukku.desk.models import Case, Message
 
     call_command("migrate", verbosity=0)
     if not Mailbox.objects.filter(address="housing@demo.luukku.test").exists():
         call_command("demo", "--persons", "200", verbosity=0)
     Mailbox.objects.filter(address="housing@demo.luukku.test").update(acknowledge=False)
     before = Message.objects.count()
+    cases_before = Case.objects.count()
     connections.close_all()
 
     port = _free_port()
@@ -147,9 +153,15 @@ def main() -> None:
     receiver.send_signal(signal.SIGTERM)
     receiver.wait(timeout=60)
     stored = Message.objects.count() - before
+    opened = Case.objects.count() - cases_before
+    conversations = sum(1 for a in _answers_to(args.messages) if a is None)
     print(
         f"inbound: {args.messages:,} mails from {args.senders} senders in {elapsed:.1f} s = "
         f"{args.messages / elapsed:,.0f} messages/s ({stored:,} stored; {connection.vendor})"
+    )
+    print(
+        f"cases opened: {opened:,} for {conversations:,} new conversations; "
+        f"{opened - conversations:,} answers came before their original was stored"
     )
 
 
