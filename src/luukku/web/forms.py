@@ -10,9 +10,18 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from luukku.core.actions import people
+from luukku.core.actions import calendars, people
 from luukku.core.links import password_link_template
-from luukku.core.models import Absence, AuditEntry, OrgUnit, Presence, Role, User, WorkingHours
+from luukku.core.models import (
+    Absence,
+    AuditEntry,
+    HolidayCountry,
+    OrgUnit,
+    Presence,
+    Role,
+    User,
+    WorkingHours,
+)
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -217,3 +226,71 @@ class WorkingHoursForm(forms.Form):
                     raise forms.ValidationError(_("Give both a start and an end time."))
                 found.append((day, starts, ends))
         return found
+
+
+WEEKDAY_FIELDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class CalendarForm(forms.Form):
+    """A unit's calendar: its settings and each weekday's hours as text (08:00-16:00)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    holiday_country = forms.ChoiceField(
+        label=_("Public holidays of"),
+        choices=[("", _("No public holidays")), *HolidayCountry.choices],
+        required=False,
+    )
+    de_facto_holidays = forms.BooleanField(
+        label=_("Also close on days most workplaces close"),
+        help_text=_("Such as Christmas Eve, Midsummer Eve and New Year's Eve in Sweden."),
+        required=False,
+    )
+    monday = forms.CharField(label=_("Monday"), required=False)
+    tuesday = forms.CharField(label=_("Tuesday"), required=False)
+    wednesday = forms.CharField(label=_("Wednesday"), required=False)
+    thursday = forms.CharField(label=_("Thursday"), required=False)
+    friday = forms.CharField(label=_("Friday"), required=False)
+    saturday = forms.CharField(label=_("Saturday"), required=False)
+    sunday = forms.CharField(label=_("Sunday"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in WEEKDAY_FIELDS:
+            self.fields[name].help_text = _(
+                "Such as 08:00–11:30, 12:00–16:00; empty when closed; 24:00 is midnight."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in WEEKDAY_FIELDS:
+            try:
+                data[name] = calendars.parse_hours(data.get(name) or "")
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+        return data
+
+    def week(self) -> list[Any]:
+        return [self.cleaned_data[name] for name in WEEKDAY_FIELDS]
+
+
+class SpecialDayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    hours = forms.CharField(
+        label=_("Hours"),
+        required=False,
+        help_text=_("Empty when closed all day; else such as 10:00–14:00."),
+    )
+
+    def clean_hours(self) -> str:
+        hours: str = self.cleaned_data.get("hours") or ""
+        calendars.parse_hours(hours)
+        return hours
+
+
+class DeadlineForm(forms.Form):
+    start = forms.DateTimeField(
+        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    minutes = forms.IntegerField(label=_("Business minutes"), min_value=0, max_value=525600)

@@ -4,6 +4,7 @@ from django.urls import path
 from luukku.web.views import (
     account,
     audit,
+    calendars,
     home,
     jobs,
     org,
@@ -66,6 +67,17 @@ urlpatterns = [
     path("org/settings/", organization.organization_settings, name="organization_settings"),
     path("org/new/", org.org_unit_edit, name="org_unit_create"),
     path("org/<int:unit_id>/", org.org_unit_edit, name="org_unit_edit"),
+    path("org/<int:unit_id>/calendar/", calendars.calendar_page, name="calendar"),
+    path(
+        "org/<int:unit_id>/calendar/special-days/",
+        calendars.special_day_add,
+        name="special_day_add",
+    ),
+    path(
+        "org/<int:unit_id>/calendar/special-days/<int:day_id>/remove/",
+        calendars.special_day_remove,
+        name="special_day_remove",
+    ),
     path("people/", people.users, name="users"),
     path("people/new/", people.user_create, name="user_create"),
     path("people/<int:user_id>/", people.user_detail, name="user_detail"),

@@ -1,6 +1,12 @@
 """Core models: the organization, its people, and the records every app relies on."""
 
 from luukku.core.models.audit import AuditEntry
+from luukku.core.models.calendars import (
+    BusinessCalendar,
+    HolidayCountry,
+    OpeningHours,
+    SpecialDay,
+)
 from luukku.core.models.jobs import PeriodicRun, WorkerHeartbeat
 from luukku.core.models.organization import Organization, OrgUnit
 from luukku.core.models.people import (
@@ -19,12 +25,16 @@ __all__ = [
     "Absence",
     "ApiToken",
     "AuditEntry",
+    "BusinessCalendar",
+    "HolidayCountry",
     "Membership",
+    "OpeningHours",
     "OrgUnit",
     "Organization",
     "PeriodicRun",
     "Presence",
     "Role",
+    "SpecialDay",
     "Team",
     "User",
     "WebhookDelivery",
