@@ -10,7 +10,7 @@ class DeskConfig(AppConfig):
 
     def ready(self) -> None:
         from luukku.channels import handlers
-        from luukku.desk import live  # noqa: F401 (its periodic job)
+        from luukku.desk import live, tasks  # noqa: F401 (their jobs)
         from luukku.desk.inbound import route_email
         from luukku.desk.inbound_batch import route_email_batch
         from luukku.desk.outbound import delivery_changed

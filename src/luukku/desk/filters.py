@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from luukku.core.models import User
 from luukku.desk.models import DONE, Case
 from luukku.desk.models.cases import priority_rank
 
-SORTS = ("updated", "created", "priority")
+SORTS = ("updated", "created", "priority", "due")
 
 
 @dataclass
@@ -51,6 +51,9 @@ def filter_cases(rows: QuerySet[Case], f: CaseFilter, actor: User) -> QuerySet[C
 def sorted_cases(rows: QuerySet[Case], sort: str) -> QuerySet[Case]:
     if sort == "created":
         return rows.order_by("-created_at", "-pk")
+    if sort == "due":
+        due = F("sla_due_at").asc(nulls_last=True)
+        return rows.order_by(due, "-updated_at", "-pk")
     if sort == "priority":
         return rows.annotate(rank=priority_rank()).order_by("rank", "-updated_at", "-pk")
     return rows.order_by("-updated_at", "-pk")

@@ -21,7 +21,7 @@ from luukku.core import webhooks
 from luukku.core.models import User
 from luukku.customers.actions.timeline import NewEvent, append_events, append_one
 from luukku.customers.models import Organization, Person, Sensitivity
-from luukku.desk import attachments, live
+from luukku.desk import attachments, live, sla
 from luukku.desk.access import may_work
 from luukku.desk.models import (
     DONE,
@@ -189,6 +189,7 @@ def record_changes(changes: list[Change]) -> None:
             for c in changes
         ]
     )
+    sla.follow_changes([(c.case, c.kind) for c in changes])
     for queue_id in sorted({c.case.queue_id for c in changes}):
         live.announce(queue_id)
 

@@ -13,6 +13,14 @@ from luukku.desk.models.queues import (
     StatusCategory,
 )
 from luukku.desk.models.settings import DeskSettings
+from luukku.desk.models.sla import (
+    ClockState,
+    Milestone,
+    SlaClock,
+    SlaEvent,
+    SlaPolicy,
+    Target,
+)
 
 __all__ = [
     "DONE",
@@ -21,16 +29,22 @@ __all__ = [
     "CaseChannel",
     "CaseStatus",
     "Category",
+    "ClockState",
     "Delivery",
     "DeskSettings",
     "Direction",
     "HistoryEntry",
     "Message",
+    "Milestone",
     "Priority",
     "Queue",
     "QueueChange",
     "SavedView",
+    "SlaClock",
+    "SlaEvent",
+    "SlaPolicy",
     "StandardAnswer",
     "StatusCategory",
     "Tag",
+    "Target",
 ]

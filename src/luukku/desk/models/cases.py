@@ -163,6 +163,9 @@ class Case(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     # When the case was last resolved or closed; cleared when it opens again.
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # The soonest deadline of its running SLA clocks, and when that one warns (desk/sla.py).
+    sla_due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("case")
@@ -182,6 +185,15 @@ class Case(models.Model):
                 models.F("updated_at").desc(),
                 models.F("id").desc(),
                 name="case_open_by_priority",
+                condition=~models.Q(status__in=["resolved", "closed"]),
+            ),
+            # The same, soonest SLA deadline first (the "due" sort).
+            models.Index(
+                models.F("queue"),
+                models.F("sla_due_at").asc(nulls_last=True),
+                models.F("updated_at").desc(),
+                models.F("id").desc(),
+                name="case_open_by_due",
                 condition=~models.Q(status__in=["resolved", "closed"]),
             ),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
@@ -228,6 +240,8 @@ HISTORY_LABELS = {
     "split": _("messages split off into a new case"),
     "acknowledged": _("receipt acknowledged"),
     "not_acknowledged": _("receipt not acknowledged"),
+    "sla_warned": _("SLA deadline near"),
+    "sla_breached": _("SLA deadline passed"),
 }
 
 

@@ -1,0 +1,453 @@
+"""SLA clocks: which policy a case falls under, and its clocks kept true to the case.
+
+A case's clocks follow what happens to it (`follow_changes`, called with every change
+to cases): the first response and resolution clocks start when it opens; a customer's
+message after the first response starts the next-response clock; an answer meets the
+response clocks; resolving meets the resolution clock. While the case is pending the
+customer or a third party its clocks pause, with the reason, and they resume when it
+opens again (a reopened case's resolution clock counts on from where it stood).
+
+Time is business time of the case's unit's calendar (core/business_time.py). A clock
+keeps when it started and how much business time it spent paused, so its deadline is
+"start + target + paused" and can be worked out again at any time, as when a policy's
+targets change (`recompute_policy`). Each milestone is an `SlaEvent`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from luukku.core.actions.calendars import calendar_for, schedule_of
+from luukku.core.business_time import (
+    ALWAYS_OPEN,
+    Schedule,
+    add_business_time,
+    business_time_between,
+)
+from luukku.core.models import BusinessCalendar, OrgUnit
+from luukku.customers.models import Relationship
+from luukku.desk.models import (
+    DONE,
+    Case,
+    Category,
+    ClockState,
+    HistoryEntry,
+    Milestone,
+    SlaClock,
+    SlaEvent,
+    SlaPolicy,
+    StatusCategory,
+    Target,
+)
+
+PAUSING = (StatusCategory.PENDING_CUSTOMER, StatusCategory.PENDING_THIRD_PARTY)
+ACTIVE = (ClockState.RUNNING, ClockState.PAUSED)
+CONDITIONS = ("priority", "channel", "queue", "category", "relationship")
+ZERO = datetime.timedelta(0)
+
+_schedules: dict[tuple[int, datetime.datetime], Schedule] = {}
+
+
+def _schedule(calendar: BusinessCalendar | None) -> Schedule:
+    """The calendar's schedule, kept while the calendar is unchanged."""
+    if calendar is None:
+        return ALWAYS_OPEN
+    key = (calendar.pk, calendar.updated_at)
+    if key not in _schedules:
+        if len(_schedules) > 100:
+            _schedules.clear()
+        _schedules[key] = schedule_of(calendar)
+    return _schedules[key]
+
+
+def schedule_for_case(case: Case) -> Schedule:
+    """The business hours the case's clocks count (around the clock without a calendar)."""
+    return _schedule(calendar_for(case.org_unit))
+
+
+# Which policy -------------------------------------------------------------------------
+
+
+def policies_for(unit: OrgUnit) -> list[SlaPolicy]:
+    """Active policies of the unit and the units above it, in their order."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part] or [unit.pk]
+    return list(SlaPolicy.objects.filter(org_unit_id__in=ids, is_active=True))
+
+
+def _category_line(category_id: int | None) -> set[int]:
+    """The category and those above it: a condition on a category covers its subtree."""
+    line: set[int] = set()
+    while category_id is not None and category_id not in line:
+        line.add(category_id)
+        category_id = (
+            Category.objects.filter(pk=category_id).values_list("parent_id", flat=True).first()
+        )
+    return line
+
+
+def _relationship_codes(case: Case) -> set[str]:
+    if case.person_id is None:
+        return set()
+    today = timezone.localdate()
+    rows = Relationship.objects.filter(person_id=case.person_id).exclude(valid_to__lt=today)
+    return set(rows.exclude(valid_from__gt=today).values_list("type__code", flat=True))
+
+
+def matches(policy: SlaPolicy, case: Case, facts: dict[str, Any]) -> bool:
+    wanted = policy.conditions or {}
+    if wanted.get("priority") and case.priority not in wanted["priority"]:
+        return False
+    if wanted.get("channel") and case.channel not in wanted["channel"]:
+        return False
+    if wanted.get("queue") and case.queue_id not in wanted["queue"]:
+        return False
+    if wanted.get("category"):
+        if "category" not in facts:
+            facts["category"] = _category_line(case.category_id)
+        if not facts["category"] & set(wanted["category"]):
+            return False
+    if wanted.get("relationship"):
+        if "relationship" not in facts:
+            facts["relationship"] = _relationship_codes(case)
+        if not facts["relationship"] & set(wanted["relationship"]):
+            return False
+    return True
+
+
+def policy_for(case: Case, policies: Sequence[SlaPolicy] | None = None) -> SlaPolicy | None:
+    """The first of the unit's policies whose conditions the case meets."""
+    facts: dict[str, Any] = {}
+    for policy in policies if policies is not None else policies_for(case.org_unit):
+        if matches(policy, case, facts):
+            return policy
+    return None
+
+
+# The clocks ---------------------------------------------------------------------------
+
+
+@dataclass
+class Tick:
+    """What happened to one clock, for its event."""
+
+    clock: SlaClock
+    kind: str
+    at: datetime.datetime
+    reason: str = ""
+
+
+def _place(clock: SlaClock, schedule: Schedule) -> None:
+    """Work out the deadline, the warning and the next check of a clock."""
+    if clock.state != ClockState.RUNNING:
+        clock.due_at = clock.warn_at = clock.check_at = None
+        return
+    minutes = clock.policy.minutes_for(clock.target) or 0
+    target = datetime.timedelta(minutes=minutes)
+    clock.due_at = add_business_time(schedule, clock.started_at, target + clock.paused_business)
+    warn = target * clock.policy.warn_at_percent / 100
+    clock.warn_at = add_business_time(schedule, clock.started_at, warn + clock.paused_business)
+    if clock.warned_at is None:
+        clock.check_at = clock.warn_at
+    elif clock.breached_at is None:
+        clock.check_at = clock.due_at
+    else:
+        clock.check_at = None
+
+
+def _start(
+    case: Case, policy: SlaPolicy, target: str, at: datetime.datetime, clock: SlaClock | None
+) -> tuple[SlaClock, Tick]:
+    clock = clock or SlaClock(case=case, target=target)
+    clock.policy = policy
+    clock.state = ClockState.RUNNING
+    clock.started_at = at
+    clock.paused_business = ZERO
+    clock.paused_at = clock.warned_at = clock.breached_at = clock.met_at = None
+    clock.pause_reason = ""
+    return clock, Tick(clock, Milestone.STARTED, at)
+
+
+def _meet(clock: SlaClock, at: datetime.datetime, schedule: Schedule) -> Tick:
+    _resume_time(clock, at, schedule)
+    clock.state, clock.met_at = ClockState.MET, at
+    return Tick(clock, Milestone.MET, at)
+
+
+def _stop(clock: SlaClock, at: datetime.datetime, schedule: Schedule) -> None:
+    _resume_time(clock, at, schedule)
+    clock.state = ClockState.STOPPED
+
+
+def _resume_time(clock: SlaClock, at: datetime.datetime, schedule: Schedule) -> None:
+    """Count a pause that ends at `at` as paused business time."""
+    if clock.paused_at is not None:
+        clock.paused_business += business_time_between(schedule, clock.paused_at, at)
+        clock.paused_at = None
+
+
+def sync_case(
+    case: Case,
+    clocks: dict[str, SlaClock],
+    policy: SlaPolicy | None,
+    schedule: Schedule,
+    *,
+    kind: str,
+    now: datetime.datetime,
+) -> list[Tick]:
+    """Bring the case's clocks in line with the case after a change of `kind`; the clocks
+    it starts are added to `clocks`. Returns what happened, for the events."""
+    ticks: list[Tick] = []
+    if policy is None or kind == "merged":  # a merged case lives on in the other
+        for clock in clocks.values():
+            if clock.state in ACTIVE:
+                _stop(clock, now, schedule)
+        return ticks
+    for target, clock in clocks.items():
+        clock.policy = policy
+        if not policy.minutes_for(target) and clock.state in ACTIVE:
+            _stop(clock, now, schedule)
+    for target in (Target.FIRST_RESPONSE, Target.RESOLUTION):
+        if policy.minutes_for(target) and target not in clocks and case.status not in DONE:
+            if target == Target.FIRST_RESPONSE and case.first_response_at is not None:
+                continue
+            clocks[target], tick = _start(case, policy, target, case.created_at or now, None)
+            ticks.append(tick)
+    answered = kind == "replied"
+    if kind == "customer_wrote" and case.first_response_at and policy.next_response_minutes:
+        current = clocks.get(Target.NEXT_RESPONSE)
+        if current is None or current.state not in ACTIVE:
+            clocks[Target.NEXT_RESPONSE], tick = _start(
+                case, policy, Target.NEXT_RESPONSE, now, current
+            )
+            ticks.append(tick)
+    for target, clock in clocks.items():
+        ticks += _follow_status(case, clock, target, schedule, now=now, answered=answered)
+    return ticks
+
+
+def _follow_status(
+    case: Case,
+    clock: SlaClock,
+    target: str,
+    schedule: Schedule,
+    *,
+    now: datetime.datetime,
+    answered: bool,
+) -> list[Tick]:
+    done = case.status in DONE
+    if target == Target.RESOLUTION and clock.state == ClockState.MET and not done:
+        # Reopened: the time it stood resolved counts as paused.
+        clock.state, clock.paused_at, clock.met_at = ClockState.PAUSED, clock.met_at, None
+        clock.pause_reason = "reopened"
+    if clock.state not in ACTIVE:
+        return []
+    if target == Target.RESOLUTION and done:
+        return [_meet(clock, case.resolved_at or now, schedule)]
+    if target != Target.RESOLUTION and (answered or case.first_response_at is not None):
+        if target == Target.FIRST_RESPONSE and case.first_response_at is not None:
+            return [_meet(clock, case.first_response_at, schedule)]
+        if target == Target.NEXT_RESPONSE and answered:
+            return [_meet(clock, now, schedule)]
+    if target != Target.RESOLUTION and done:
+        _stop(clock, now, schedule)
+        return []
+    if case.status in PAUSING and clock.state == ClockState.RUNNING:
+        clock.state, clock.paused_at, clock.pause_reason = ClockState.PAUSED, now, case.status
+        return [Tick(clock, Milestone.PAUSED, now, case.status)]
+    if case.status not in PAUSING and clock.state == ClockState.PAUSED:
+        reason = clock.pause_reason
+        _resume_time(clock, now, schedule)
+        clock.state, clock.pause_reason = ClockState.RUNNING, ""
+        return [Tick(clock, Milestone.RESUMED, now, reason)]
+    return []
+
+
+def _event(case: Case, tick: Tick) -> SlaEvent:
+    return SlaEvent(
+        case=case,
+        policy=tick.clock.policy,
+        target=tick.clock.target,
+        kind=tick.kind,
+        at=tick.at,
+        reason=tick.reason,
+        due_at=tick.clock.due_at,
+        queue_id=case.queue_id,
+        org_unit_id=case.org_unit_id,
+        category_id=case.category_id,
+        assignee_id=case.assignee_id,
+    )
+
+
+def _soonest(case: Case, clocks: Iterable[SlaClock]) -> bool:
+    """Set the case's soonest deadline and its warning; whether they changed."""
+    running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
+    running.sort(key=lambda c: (c.due_at, c.target))
+    due, warn = (running[0].due_at, running[0].warn_at) if running else (None, None)
+    if (case.sla_due_at, case.sla_warn_at) == (due, warn):
+        return False
+    case.sla_due_at, case.sla_warn_at = due, warn
+    return True
+
+
+CLOCK_FIELDS = [
+    "policy",
+    "state",
+    "started_at",
+    "paused_at",
+    "pause_reason",
+    "paused_business",
+    "due_at",
+    "warn_at",
+    "check_at",
+    "warned_at",
+    "breached_at",
+    "met_at",
+]
+
+
+@dataclass
+class UnitRules:
+    unit: OrgUnit
+    policies: list[SlaPolicy]
+    loaded: Schedule | None = None
+
+    @property
+    def schedule(self) -> Schedule:
+        if self.loaded is None:
+            self.loaded = _schedule(calendar_for(self.unit))
+        return self.loaded
+
+
+def _rules(case: Case, known: dict[int, UnitRules]) -> UnitRules:
+    if case.org_unit_id not in known:
+        unit = case.org_unit if Case.org_unit.is_cached(case) else None
+        unit = unit or OrgUnit.objects.get(pk=case.org_unit_id)
+        known[case.org_unit_id] = UnitRules(unit, policies_for(unit))
+    return known[case.org_unit_id]
+
+
+# Changes after which no clock can need anything unless a policy applies to the case.
+ROUTINE = frozenset({"case_created", "customer_wrote", "replied", "note_added", "assigned"})
+
+
+def follow_changes(changes: Sequence[tuple[Case, str]]) -> None:
+    """Keep the clocks of the changed cases true, given each change's kind."""
+    by_case: dict[int, tuple[Case, list[str]]] = {}
+    for case, kind in changes:
+        by_case.setdefault(case.pk, (case, []))[1].append(kind)
+    units: dict[int, UnitRules] = {}
+    for case, _kinds in by_case.values():
+        _rules(case, units)
+    existing: dict[int, dict[str, SlaClock]] = {}
+    clocks_of_cases = SlaClock.objects.filter(case_id__in=list(by_case))
+    if not any(r.policies for r in units.values()):
+        # Only clocks started under a policy that has changed since have anything to do,
+        # and the job that follows a policy's change sees to the routine cases.
+        routine = all(set(kinds) <= ROUTINE for _c, kinds in by_case.values())
+        if routine or not clocks_of_cases.exists():
+            return
+    for clock in clocks_of_cases.select_related("policy"):
+        existing.setdefault(clock.case_id, {})[clock.target] = clock
+    now = timezone.now()
+    new: list[SlaClock] = []
+    changed: list[SlaClock] = []
+    events: list[SlaEvent] = []
+    for case, kinds in by_case.values():
+        rules = units[case.org_unit_id]
+        policy = policy_for(case, rules.policies)
+        clocks = existing.get(case.pk, {})
+        if policy is None and not clocks:
+            continue
+        ticks: list[Tick] = []
+        for kind in kinds:
+            ticks += sync_case(case, clocks, policy, rules.schedule, kind=kind, now=now)
+        for clock in clocks.values():
+            _place(clock, rules.schedule)
+            (changed if clock.pk else new).append(clock)
+        events += [_event(case, tick) for tick in ticks]
+        if _soonest(case, clocks.values()):
+            Case.objects.filter(pk=case.pk).update(
+                sla_due_at=case.sla_due_at, sla_warn_at=case.sla_warn_at
+            )
+    SlaClock.objects.bulk_create(new)
+    if changed:
+        SlaClock.objects.bulk_update(changed, CLOCK_FIELDS)
+    SlaEvent.objects.bulk_create(events)
+
+
+# The scheduler ------------------------------------------------------------------------
+
+
+@dataclass
+class Due:
+    clock: SlaClock
+    kind: str  # Milestone.WARNED or Milestone.BREACHED
+
+
+def take_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[Due]:
+    """Warn and breach the clocks whose moment has come, at most `limit` of them, in one
+    transaction; concurrent schedulers take different clocks. Returns what it did."""
+    now = now or timezone.now()
+    done: list[Due] = []
+    with transaction.atomic():
+        clocks = list(
+            SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(check_at__lte=now)
+            .select_related("policy", "case", "case__org_unit")
+            .order_by("check_at")[:limit]
+        )
+        events = []
+        for clock in clocks:
+            if clock.state != ClockState.RUNNING or clock.due_at is None:
+                clock.check_at = None
+                continue
+            kinds = []
+            if clock.warned_at is None and clock.warn_at and clock.warn_at <= now:
+                clock.warned_at = now
+                kinds.append(Milestone.WARNED)
+            if clock.breached_at is None and clock.due_at <= now:
+                clock.breached_at = now
+                kinds.append(Milestone.BREACHED)
+            clock.check_at = (
+                clock.warn_at
+                if clock.warned_at is None
+                else clock.due_at
+                if clock.breached_at is None
+                else None
+            )
+            for kind in kinds:
+                done.append(Due(clock, kind))
+                events.append(_event(clock.case, Tick(clock, kind, now)))
+        SlaClock.objects.bulk_update(clocks, ["warned_at", "breached_at", "check_at"])
+        SlaEvent.objects.bulk_create(events)
+        HistoryEntry.objects.bulk_create(
+            HistoryEntry(
+                case=due.clock.case,
+                kind=f"sla_{due.kind}",
+                details={
+                    "target": due.clock.target,
+                    "due": due.clock.due_at.isoformat() if due.clock.due_at else None,
+                    "version": due.clock.case.version,
+                },
+            )
+            for due in done
+        )
+    return done
+
+
+def recompute(cases: Iterable[Case]) -> int:
+    """Match the cases to policies again and work their deadlines out anew."""
+    count = 0
+    for case in cases:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update(of=("self",)).select_related("org_unit")
+            current = locked.get(pk=case.pk)
+            follow_changes([(current, "recomputed")])
+            count += 1
+    return count
