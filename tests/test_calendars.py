@@ -90,7 +90,9 @@ def test_hours_are_read_leniently_and_written_one_way() -> None:
     assert calendars.parse_hours("18:00-24:00") == ((dt.time(18), None),)
     assert calendars.parse_hours("00:00-00:00") == ((dt.time(0), None),)
     assert calendars.parse_hours("Stengt") == ()
-    assert calendars.format_hours(calendars.parse_hours("18-24, 8-12")) == "08:00–12:00, 18:00–24:00"
+    assert (
+        calendars.format_hours(calendars.parse_hours("18-24, 8-12")) == "08:00–12:00, 18:00–24:00"
+    )
     with pytest.raises(ValidationError, match="not a time of day"):
         calendars.parse_hours("08:00-25:00")
 

@@ -29,8 +29,8 @@ from luukku.desk.services import (
     receive,
     reply,
 )
-from luukku.desk.sla import take_due
 from luukku.desk.sla_policies import save_policy
+from luukku.desk.sla_scheduler import take_due
 from luukku.desk.tasks import recompute_sla
 from tests.desk.conftest import Desk
 
@@ -262,3 +262,18 @@ def test_conditions_that_name_the_unknown_are_refused_with_the_reason(desk: Desk
     with pytest.raises(ValidationError, match="at least one target"):
         policy(desk, first_response_minutes=None, resolution_minutes=None)
     assert not SlaPolicy.objects.exists()
+
+
+def test_a_merged_case_stops_its_clocks_and_the_survivor_keeps_its_own(
+    desk: Desk, clock: Clock
+) -> None:
+    from luukku.desk.services import merge_case
+
+    policy(desk)
+    survivor, duplicate = new_case(desk), new_case(desk)
+    merge_case(duplicate, into=survivor, by=desk.kari, version=None)
+    assert {c.state for c in clocks(duplicate).values()} == {ClockState.STOPPED}
+    duplicate.refresh_from_db()
+    assert duplicate.sla_due_at is None
+    assert {c.state for c in clocks(survivor).values()} == {ClockState.RUNNING}
+    assert ("resolution", "met") not in milestones(duplicate)

@@ -81,10 +81,25 @@ class CaseOut(Schema):
     version: int = Field(description="Send it back with a change; a stale one is refused.")
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    sla_due_at: datetime.datetime | None = Field(
+        description="The soonest deadline of its running SLA clocks."
+    )
+
+
+class SlaClockOut(Schema):
+    target: str = Field(description="first_response, next_response or resolution.")
+    state: str = Field(description="running, paused, met or stopped.")
+    due_at: datetime.datetime | None
+    pause_reason: str
+    warned_at: datetime.datetime | None
+    breached_at: datetime.datetime | None
+    met_at: datetime.datetime | None
+    policy: str
 
 
 class CaseDetail(CaseOut):
     messages: list[MessageOut]
+    sla: list[SlaClockOut]
 
 
 class CasePage(Schema):
@@ -176,7 +191,25 @@ def case_out(case: Case) -> dict[str, Any]:
         "version": case.version,
         "created_at": case.created_at,
         "updated_at": case.updated_at,
+        "sla_due_at": case.sla_due_at,
     }
+
+
+def sla_out(case: Case) -> list[dict[str, Any]]:
+    clocks = case.sla_clocks.select_related("policy").order_by("pk")
+    return [
+        {
+            "target": c.target,
+            "state": c.state,
+            "due_at": c.due_at,
+            "pause_reason": c.pause_reason,
+            "warned_at": c.warned_at,
+            "breached_at": c.breached_at,
+            "met_at": c.met_at,
+            "policy": c.policy.name,
+        }
+        for c in clocks
+    ]
 
 
 def message_out(message: Message) -> dict[str, Any]:
@@ -247,7 +280,11 @@ def list_cases(request: HttpRequest, params: Query[CaseFilters]) -> dict[str, An
 def _detail(case: Case) -> dict[str, Any]:
     case = listed(Case.objects.filter(pk=case.pk)).get()
     messages = case.messages.select_related("author", "case").prefetch_related("attachments")
-    return {**case_out(case), "messages": [message_out(m) for m in messages]}
+    return {
+        **case_out(case),
+        "messages": [message_out(m) for m in messages],
+        "sla": sla_out(case),
+    }
 
 
 @router.get("/cases/{number}", response=CaseDetail)

@@ -22,7 +22,7 @@ from luukku.core.access import (
     units_where,
 )
 from luukku.core.models import User
-from luukku.desk.models import CaseStatus, Category, Queue
+from luukku.desk.models import CaseStatus, Category, Queue, SlaPolicy
 
 
 class QueueForm(forms.ModelForm[Queue]):
@@ -85,6 +85,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             "queues": Queue.objects.filter(org_unit__in=units).select_related("org_unit"),
             "categories": _tree(Category.objects.filter(org_unit__in=units)),
             "statuses": CaseStatus.objects.all(),
+            "sla_policies": SlaPolicy.objects.filter(org_unit__in=units).select_related("org_unit"),
             "may_edit_statuses": is_organization_admin(actor),
         },
     )

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from luukku.core.actions.calendars import calendar_for, schedule_of
@@ -37,7 +36,6 @@ from luukku.desk.models import (
     Case,
     Category,
     ClockState,
-    HistoryEntry,
     Milestone,
     SlaClock,
     SlaEvent,
@@ -268,7 +266,7 @@ def _follow_status(
     return []
 
 
-def _event(case: Case, tick: Tick) -> SlaEvent:
+def event_row(case: Case, tick: Tick) -> SlaEvent:
     return SlaEvent(
         case=case,
         policy=tick.clock.policy,
@@ -370,7 +368,7 @@ def follow_changes(changes: Sequence[tuple[Case, str]]) -> None:
         for clock in clocks.values():
             _place(clock, rules.schedule)
             (changed if clock.pk else new).append(clock)
-        events += [_event(case, tick) for tick in ticks]
+        events += [event_row(case, tick) for tick in ticks]
         if _soonest(case, clocks.values()):
             Case.objects.filter(pk=case.pk).update(
                 sla_due_at=case.sla_due_at, sla_warn_at=case.sla_warn_at
@@ -379,75 +377,3 @@ def follow_changes(changes: Sequence[tuple[Case, str]]) -> None:
     if changed:
         SlaClock.objects.bulk_update(changed, CLOCK_FIELDS)
     SlaEvent.objects.bulk_create(events)
-
-
-# The scheduler ------------------------------------------------------------------------
-
-
-@dataclass
-class Due:
-    clock: SlaClock
-    kind: str  # Milestone.WARNED or Milestone.BREACHED
-
-
-def take_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[Due]:
-    """Warn and breach the clocks whose moment has come, at most `limit` of them, in one
-    transaction; concurrent schedulers take different clocks. Returns what it did."""
-    now = now or timezone.now()
-    done: list[Due] = []
-    with transaction.atomic():
-        clocks = list(
-            SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(check_at__lte=now)
-            .select_related("policy", "case", "case__org_unit")
-            .order_by("check_at")[:limit]
-        )
-        events = []
-        for clock in clocks:
-            if clock.state != ClockState.RUNNING or clock.due_at is None:
-                clock.check_at = None
-                continue
-            kinds = []
-            if clock.warned_at is None and clock.warn_at and clock.warn_at <= now:
-                clock.warned_at = now
-                kinds.append(Milestone.WARNED)
-            if clock.breached_at is None and clock.due_at <= now:
-                clock.breached_at = now
-                kinds.append(Milestone.BREACHED)
-            clock.check_at = (
-                clock.warn_at
-                if clock.warned_at is None
-                else clock.due_at
-                if clock.breached_at is None
-                else None
-            )
-            for kind in kinds:
-                done.append(Due(clock, kind))
-                events.append(_event(clock.case, Tick(clock, kind, now)))
-        SlaClock.objects.bulk_update(clocks, ["warned_at", "breached_at", "check_at"])
-        SlaEvent.objects.bulk_create(events)
-        HistoryEntry.objects.bulk_create(
-            HistoryEntry(
-                case=due.clock.case,
-                kind=f"sla_{due.kind}",
-                details={
-                    "target": due.clock.target,
-                    "due": due.clock.due_at.isoformat() if due.clock.due_at else None,
-                    "version": due.clock.case.version,
-                },
-            )
-            for due in done
-        )
-    return done
-
-
-def recompute(cases: Iterable[Case]) -> int:
-    """Match the cases to policies again and work their deadlines out anew."""
-    count = 0
-    for case in cases:
-        with transaction.atomic():
-            locked = Case.objects.select_for_update(of=("self",)).select_related("org_unit")
-            current = locked.get(pk=case.pk)
-            follow_changes([(current, "recomputed")])
-            count += 1
-    return count

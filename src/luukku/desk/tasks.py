@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from luukku.core.jobs import job, periodic
-from luukku.desk import sla
+from luukku.desk import sla_scheduler
 from luukku.desk.models import DONE, Case, SlaPolicy
 
 RECOMPUTE_CHUNK = 500
@@ -18,7 +18,7 @@ def check_sla_clocks() -> int:
     """Warn and breach every clock whose moment has come; how many milestones."""
     total = 0
     for _ in range(MAX_BATCHES):
-        batch = sla.take_due()
+        batch = sla_scheduler.take_due()
         if not batch:
             break
         total += len(batch)
@@ -40,6 +40,6 @@ def recompute_sla(policy_id: int) -> int:
     )
     done, after = 0, 0
     while chunk := list(cases.filter(pk__gt=after)[:RECOMPUTE_CHUNK]):
-        done += sla.recompute(chunk)
+        done += sla_scheduler.recompute(chunk)
         after = chunk[-1].pk
     return done

@@ -20,7 +20,7 @@ from luukku.core.access import Perm, can, is_organization_admin, require, staff
 from luukku.core.models import User
 from luukku.core.paging import list_page
 from luukku.customers import access as customer_access
-from luukku.desk import access, answer_views, filters, services
+from luukku.desk import access, answer_views, filters, services, sla_display
 from luukku.desk.answers import AnswerError
 from luukku.desk.attachments import over_limit
 from luukku.desk.models import (
@@ -143,6 +143,7 @@ def _case_context(actor: User, case: Case) -> dict[str, Any]:
         "status_now": _status_value(case),
         "priorities": Priority.choices,
         "categories": Category.objects.filter(org_unit=case.org_unit),
+        "sla": sla_display.clock_views(case),
     }
 
 

@@ -218,6 +218,16 @@ class Case(models.Model):
         return f"{DeskSettings.of_unit(self.org_unit_id).case_prefix}{self.number}"
 
     @property
+    def sla_state(self) -> str:
+        """How its soonest SLA deadline stands: "breached", "warning", "ok", or "" (none)."""
+        if self.sla_due_at is None:
+            return ""
+        now = timezone.now()
+        if self.sla_due_at <= now:
+            return "breached"
+        return "warning" if self.sla_warn_at and self.sla_warn_at <= now else "ok"
+
+    @property
     def working_on_it(self) -> Any:
         """Who is working on the case now; a lock whose page stopped renewing it has lapsed."""
         if self.locked_by_id and self.locked_until and self.locked_until > timezone.now():

@@ -60,7 +60,7 @@ class SlaPolicy(models.Model):
             models.CheckConstraint(
                 condition=models.Q(warn_at_percent__gte=1, warn_at_percent__lte=99),
                 name="sla_warn_percent_range",
-                violation_error_message=_("Warn between 1 % and 99 % of the time."),
+                violation_error_message=_("Warn when 1 to 99 percent of the time has passed."),
             ),
         ]
 

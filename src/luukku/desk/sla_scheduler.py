@@ -1,0 +1,82 @@
+"""The SLA scheduler: warns and breaches the clocks whose moment has come; recomputes."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from luukku.desk.models import Case, ClockState, HistoryEntry, Milestone, SlaClock, SlaEvent
+from luukku.desk.sla import Tick, event_row, follow_changes
+
+
+@dataclass
+class Due:
+    clock: SlaClock
+    kind: str  # Milestone.WARNED or Milestone.BREACHED
+
+
+def take_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[Due]:
+    """Warn and breach the clocks whose moment has come, at most `limit` of them, in one
+    transaction; concurrent schedulers take different clocks. Returns what it did."""
+    now = now or timezone.now()
+    done: list[Due] = []
+    with transaction.atomic():
+        clocks = list(
+            SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(check_at__lte=now)
+            .select_related("policy", "case", "case__org_unit")
+            .order_by("check_at")[:limit]
+        )
+        events = []
+        for clock in clocks:
+            if clock.state != ClockState.RUNNING or clock.due_at is None:
+                clock.check_at = None
+                continue
+            kinds = []
+            if clock.warned_at is None and clock.warn_at and clock.warn_at <= now:
+                clock.warned_at = now
+                kinds.append(Milestone.WARNED)
+            if clock.breached_at is None and clock.due_at <= now:
+                clock.breached_at = now
+                kinds.append(Milestone.BREACHED)
+            clock.check_at = (
+                clock.warn_at
+                if clock.warned_at is None
+                else clock.due_at
+                if clock.breached_at is None
+                else None
+            )
+            for kind in kinds:
+                done.append(Due(clock, kind))
+                events.append(event_row(clock.case, Tick(clock, kind, now)))
+        SlaClock.objects.bulk_update(clocks, ["warned_at", "breached_at", "check_at"])
+        SlaEvent.objects.bulk_create(events)
+        HistoryEntry.objects.bulk_create(
+            HistoryEntry(
+                case=due.clock.case,
+                kind=f"sla_{due.kind}",
+                details={
+                    "target": due.clock.target,
+                    "due": due.clock.due_at.isoformat() if due.clock.due_at else None,
+                    "version": due.clock.case.version,
+                },
+            )
+            for due in done
+        )
+    return done
+
+
+def recompute(cases: Iterable[Case]) -> int:
+    """Match the cases to policies again and work their deadlines out anew."""
+    count = 0
+    for case in cases:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update(of=("self",)).select_related("org_unit")
+            current = locked.get(pk=case.pk)
+            follow_changes([(current, "recomputed")])
+            count += 1
+    return count
