@@ -8,10 +8,12 @@ import random
 from django.db import transaction
 
 from luukku.channels.models import Mailbox
-from luukku.core.models import OrgUnit, User
+from luukku.core.actions.calendars import parse_hours, save_calendar
+from luukku.core.models import BusinessCalendar, OrgUnit, User
 from luukku.customers.models import Person, Sensitivity
 from luukku.desk import services
-from luukku.desk.models import Case, Category, Queue, StandardAnswer
+from luukku.desk.models import Case, Category, Priority, Queue, SlaPolicy, StandardAnswer
+from luukku.desk.sla_policies import save_policy
 
 QUEUES = [
     # unit slug, queue name, restricted, categories
@@ -108,6 +110,7 @@ def load_desk_demo(units: dict[str, OrgUnit], *, seed: int = 11) -> int:
         StandardAnswer.objects.get_or_create(
             title=title, org_unit=units[unit_slug], defaults={"language": language, "body": body}
         )
+    _service_levels(units["housing"].parent or units["housing"])
     if Case.objects.exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
@@ -148,3 +151,37 @@ def load_desk_demo(units: dict[str, OrgUnit], *, seed: int = 11) -> int:
                     )
                     services.change_status(case, to="resolved", by=agent, version=case.version)
     return made
+
+
+def _service_levels(top: OrgUnit) -> None:
+    """Office hours on Norwegian working days, and two SLA policies, once."""
+    if not BusinessCalendar.objects.filter(org_unit=top).exists():
+        office = parse_hours("08:00-16:00")
+        save_calendar(
+            top,
+            name="Nordby office hours",
+            time_zone=top.time_zone,
+            holiday_country="NO",
+            de_facto_holidays=True,
+            week=[office] * 5 + [(), ()],
+            by=None,
+        )
+    if SlaPolicy.objects.filter(org_unit=top).exists():
+        return
+    urgent = {"priority": [Priority.URGENT, Priority.HIGH]}
+    for position, name, conditions, first, following, resolution in (
+        (10, "Urgent and high", urgent, 60, 120, 8 * 60),
+        (20, "Standard", {}, 8 * 60, 8 * 60, 5 * 8 * 60),
+    ):
+        save_policy(
+            SlaPolicy(
+                org_unit=top,
+                name=name,
+                position=position,
+                conditions=conditions,
+                first_response_minutes=first,
+                next_response_minutes=following,
+                resolution_minutes=resolution,
+            ),
+            by=None,
+        )

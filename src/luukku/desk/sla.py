@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from luukku.core.actions.calendars import calendar_for, schedule_of
@@ -294,7 +295,7 @@ def _soonest(case: Case, clocks: Iterable[SlaClock]) -> bool:
 
 
 CLOCK_FIELDS = [
-    "policy",
+    "policy_id",
     "state",
     "started_at",
     "paused_at",
@@ -334,6 +335,56 @@ def _rules(case: Case, known: dict[int, UnitRules]) -> UnitRules:
 ROUTINE = frozenset({"case_created", "customer_wrote", "replied", "note_added", "assigned"})
 
 
+def _values(clock: SlaClock) -> tuple[Any, ...]:
+    return tuple(getattr(clock, name) for name in CLOCK_FIELDS)
+
+
+def _write_clocks(clocks: list[SlaClock]) -> None:
+    """Write changed clocks, in one statement on PostgreSQL (not a CASE per row and field)."""
+    if not clocks:
+        return
+    if connection.vendor != "postgresql":
+        SlaClock.objects.bulk_update(clocks, [f.removesuffix("_id") for f in CLOCK_FIELDS])
+        return
+    types = {
+        "policy_id": "bigint",
+        "state": "text",
+        "pause_reason": "text",
+        "paused_business": "interval",
+    }
+    columns = ", ".join(f"{name} = v.{name}" for name in CLOCK_FIELDS)
+    arrays = ", ".join(f"%s::{types.get(name, 'timestamptz')}[]" for name in CLOCK_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE desk_slaclock s SET {columns}"  # noqa: S608 (our own column names)
+            f" FROM unnest(%s::bigint[], {arrays}) AS v(id, {', '.join(CLOCK_FIELDS)})"
+            " WHERE s.id = v.id",
+            [[c.pk for c in clocks], *([getattr(c, n) for c in clocks] for n in CLOCK_FIELDS)],
+        )
+
+
+def _save_soonest(cases: list[Case]) -> None:
+    """Write the cases' soonest deadlines, in one statement on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        for case in cases:
+            Case.objects.filter(pk=case.pk).update(
+                sla_due_at=case.sla_due_at, sla_warn_at=case.sla_warn_at
+            )
+        return
+    if cases:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE desk_case c SET sla_due_at = v.due, sla_warn_at = v.warn"
+                " FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[])"
+                " AS v(id, due, warn) WHERE c.id = v.id",
+                [
+                    [c.pk for c in cases],
+                    [c.sla_due_at for c in cases],
+                    [c.sla_warn_at for c in cases],
+                ],
+            )
+
+
 def follow_changes(changes: Sequence[tuple[Case, str]]) -> None:
     """Keep the clocks of the changed cases true, given each change's kind."""
     by_case: dict[int, tuple[Case, list[str]]] = {}
@@ -356,6 +407,7 @@ def follow_changes(changes: Sequence[tuple[Case, str]]) -> None:
     new: list[SlaClock] = []
     changed: list[SlaClock] = []
     events: list[SlaEvent] = []
+    moved: list[Case] = []
     for case, kinds in by_case.values():
         rules = units[case.org_unit_id]
         policy = policy_for(case, rules.policies)
@@ -363,17 +415,19 @@ def follow_changes(changes: Sequence[tuple[Case, str]]) -> None:
         if policy is None and not clocks:
             continue
         ticks: list[Tick] = []
+        before = {t: _values(c) for t, c in clocks.items() if c.pk}
         for kind in kinds:
             ticks += sync_case(case, clocks, policy, rules.schedule, kind=kind, now=now)
-        for clock in clocks.values():
+        for target, clock in clocks.items():
             _place(clock, rules.schedule)
-            (changed if clock.pk else new).append(clock)
+            if not clock.pk:
+                new.append(clock)
+            elif before.get(target) != _values(clock):
+                changed.append(clock)
         events += [event_row(case, tick) for tick in ticks]
         if _soonest(case, clocks.values()):
-            Case.objects.filter(pk=case.pk).update(
-                sla_due_at=case.sla_due_at, sla_warn_at=case.sla_warn_at
-            )
+            moved.append(case)
+    _save_soonest(moved)
     SlaClock.objects.bulk_create(new)
-    if changed:
-        SlaClock.objects.bulk_update(changed, CLOCK_FIELDS)
+    _write_clocks(changed)
     SlaEvent.objects.bulk_create(events)

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Case as Choose
+from django.db.models import F, Q, When
 from django.utils import timezone
 
 from luukku.desk.models import Case, ClockState, HistoryEntry, Milestone, SlaClock, SlaEvent
@@ -28,7 +30,7 @@ def take_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[
         clocks = list(
             SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(check_at__lte=now)
-            .select_related("policy", "case", "case__org_unit")
+            .select_related("policy", "case")
             .order_by("check_at")[:limit]
         )
         events = []
@@ -53,7 +55,7 @@ def take_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[
             for kind in kinds:
                 done.append(Due(clock, kind))
                 events.append(event_row(clock.case, Tick(clock, kind, now)))
-        SlaClock.objects.bulk_update(clocks, ["warned_at", "breached_at", "check_at"])
+        _save_marks(done, [c.pk for c in clocks], now)
         SlaEvent.objects.bulk_create(events)
         HistoryEntry.objects.bulk_create(
             HistoryEntry(
@@ -80,3 +82,19 @@ def recompute(cases: Iterable[Case]) -> int:
             follow_changes([(current, "recomputed")])
             count += 1
     return count
+
+
+def _save_marks(done: list[Due], taken: list[int], now: datetime.datetime) -> None:
+    """Three statements for any number of clocks (not a CASE per row and field)."""
+    warned = [d.clock.pk for d in done if d.kind == Milestone.WARNED]
+    breached = [d.clock.pk for d in done if d.kind == Milestone.BREACHED]
+    SlaClock.objects.filter(pk__in=warned).update(warned_at=now)
+    SlaClock.objects.filter(pk__in=breached).update(breached_at=now)
+    SlaClock.objects.filter(pk__in=taken).update(
+        check_at=Choose(
+            When(~Q(state=ClockState.RUNNING) | Q(due_at__isnull=True), then=None),
+            When(warned_at__isnull=True, then=F("warn_at")),
+            When(breached_at__isnull=True, then=F("due_at")),
+            default=None,
+        )
+    )

@@ -187,10 +187,11 @@ class Case(models.Model):
                 name="case_open_by_priority",
                 condition=~models.Q(status__in=["resolved", "closed"]),
             ),
-            # The same, soonest SLA deadline first (the "due" sort).
+            # The same, soonest SLA deadline first (the "due" sort; PostgreSQL puts
+            # cases without one last in an ascending index, as the sort asks).
             models.Index(
                 models.F("queue"),
-                models.F("sla_due_at").asc(nulls_last=True),
+                models.F("sla_due_at").asc(),
                 models.F("updated_at").desc(),
                 models.F("id").desc(),
                 name="case_open_by_due",
