@@ -175,6 +175,11 @@ def _email_settings(url: str) -> dict[str, object]:
 
 
 globals().update(_email_settings(os.environ.get("LUUKKU_SMTP_URL", "")))
+# The SMS provider (channels/sms/provider.py), e.g. twilio://SID:TOKEN@api.twilio.com.
+LUUKKU_SMS_URL = os.environ.get("LUUKKU_SMS_URL", "")
+LUUKKU_SMS_SENDER = os.environ.get("LUUKKU_SMS_SENDER", "Luukku")
+# Where staff reach Luukku: links in notification emails and SMS start with it.
+LUUKKU_BASE_URL = os.environ.get("LUUKKU_BASE_URL", "http://localhost:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("LUUKKU_FROM_EMAIL", "Luukku <no-reply@localhost>")
 
 # Live pages (desk/live.py): with Redis, changes are pushed to every web process at once;

@@ -11,6 +11,7 @@ from luukku.customers.models import Person
 from luukku.desk.models import Category, Queue
 from tests.conftest import Tree
 from tests.factories import user_with
+from tests.sms_provider import sms_provider  # noqa: F401 (a fixture for the desk's tests)
 from tests.test_staff_email_smtp import smtp_server  # noqa: F401 (a fixture for the desk's tests)
 
 

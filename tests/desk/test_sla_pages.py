@@ -120,3 +120,31 @@ def test_deadlines_show_in_the_queue_sorted_due_soonest_on_the_case_and_in_the_a
     assert targets["first_response"]["policy"] == "Standard"
     assert targets["first_response"]["state"] == "running"
     assert detail["sla_due_at"] == targets["first_response"]["due_at"]
+
+
+def test_escalation_steps_are_added_and_removed_on_the_policy_page(desk: Desk) -> None:
+    user_with(Role.ADMINISTRATOR, desk.tree.housing, username="sup")
+    sup = _login("sup")
+    policy = save_policy(
+        SlaPolicy(name="Standard", org_unit=desk.tree.housing, first_response_minutes=60),
+        by=None,
+    )
+    added = sup.post(
+        f"/desk/setup/sla/{policy.pk}/steps/",
+        {
+            "on": "breached",
+            "notify_supervisors": "on",
+            "notify_users": [desk.ola.pk],
+            "by_sms": "on",
+            "raise_priority": "on",
+        },
+    )
+    assert added.status_code == 302
+    step = policy.escalations.get()
+    assert step.on == "breached" and step.by_sms and not step.notify_assignee
+    assert list(step.notify_users.all()) == [desk.ola]
+    page = sup.get(f"/desk/setup/sla/{policy.pk}/").content.decode()
+    assert "On breach" in page and "raise the priority" in page
+    sup.post(f"/desk/setup/sla/{policy.pk}/steps/{step.pk}/remove/")
+    assert not policy.escalations.exists()
+    assert AuditEntry.objects.filter(object_type="desk.escalationstep").count() == 2

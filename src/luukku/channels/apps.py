@@ -11,3 +11,4 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         # Register the channels' jobs, periodic ones included, in every process.
         from luukku.channels.email import imap, receive, send  # noqa: F401
+        from luukku.channels.sms import send as sms_send  # noqa: F401

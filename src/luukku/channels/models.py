@@ -161,3 +161,35 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} {self.status}"
+
+
+class OutboundSms(models.Model):
+    """One text message waiting to go, sent, or given up: the SMS outbox.
+
+    Sent through the provider configured by `LUUKKU_SMS_URL` (channels/sms/provider.py);
+    `provider_id` is the provider's id for it once accepted.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.CharField(_("to"), max_length=20, help_text="E.164")
+    text = models.TextField(_("text"))
+    origin = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    provider_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing SMS")
+        verbose_name_plural = _("outgoing SMS")
+        indexes = [models.Index(fields=["status", "created_at"], name="outbound_sms_status")]
+
+    def __str__(self) -> str:
+        return f"{self.to} {self.status}"

@@ -10,4 +10,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the app's jobs, periodic ones included, in every process.
-        from luukku.core import lookups, tasks  # noqa: F401
+        from luukku.core import lookups, notifications, tasks  # noqa: F401

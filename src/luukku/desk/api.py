@@ -117,6 +117,7 @@ class CaseFilters(Schema):
     priority: list[Priority] | None = None
     category_id: int | None = None
     delegated_by_me: bool = False
+    escalated_to_me: bool = Field(False, description="Open cases an SLA escalation named me in.")
     person_id: int | None = None
 
 
@@ -269,6 +270,7 @@ def list_cases(request: HttpRequest, params: Query[CaseFilters]) -> dict[str, An
             priority=list(params.priority or []) or None,
             category_id=params.category_id,
             delegated_by_me=params.delegated_by_me,
+            escalated_to_me=params.escalated_to_me,
             person_id=params.person_id,
         ),
         actor,

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, F, QuerySet
 
 from luukku.core.models import User
-from luukku.desk.models import DONE, Case
+from luukku.desk.models import DONE, Case, Escalation
 from luukku.desk.models.cases import priority_rank
 
 SORTS = ("updated", "created", "priority", "due")
@@ -22,6 +22,7 @@ class CaseFilter:
     priority: list[str] | None = None
     category_id: int | None = None
     delegated_by_me: bool = False
+    escalated_to_me: bool = False
     person_id: int | None = None
     sort: str = "updated"
 
@@ -41,6 +42,9 @@ def filter_cases(rows: QuerySet[Case], f: CaseFilter, actor: User) -> QuerySet[C
         rows = rows.filter(priority__in=f.priority)
     if f.category_id:
         rows = rows.filter(category_id=f.category_id)
+    if f.escalated_to_me:
+        mine = Escalation.objects.filter(user=actor).values("case_id")
+        rows = rows.filter(pk__in=mine).exclude(status__in=DONE)
     if f.delegated_by_me:
         rows = rows.filter(delegated_by=actor).exclude(status__in=DONE)
     if f.person_id:

@@ -555,3 +555,34 @@ def claim_case(case: Case, *, by: User, take_over: bool = False) -> Case:
     if not renewal:  # queue pages show who is working on what
         live.announce(current.queue_id)
     return current
+
+
+RAISED = {
+    Priority.LOW: Priority.NORMAL,
+    Priority.NORMAL: Priority.HIGH,
+    Priority.HIGH: Priority.URGENT,
+    Priority.URGENT: Priority.URGENT,
+}
+
+
+@transaction.atomic
+def escalate_case(
+    case: Case,
+    *,
+    raise_priority: bool,
+    reassign_to: User | None,
+    details: dict[str, Any],
+) -> Case:
+    """An SLA escalation's change to the case: one step more urgent, or another assignee."""
+    case = _fresh(case, None, None, needs_lock=False)
+    fields = []
+    if raise_priority and case.priority != RAISED[Priority(case.priority)]:
+        details = {**details, "priority": [case.priority, RAISED[Priority(case.priority)]]}
+        case.priority = RAISED[Priority(case.priority)]
+        fields.append("priority")
+    if reassign_to is not None and case.assignee_id != reassign_to.pk:
+        details = {**details, "assignee": reassign_to.get_username()}
+        case.assignee = reassign_to
+        fields.append("assignee")
+    _changed(case, None, "escalated", details, fields=fields)
+    return case

@@ -11,6 +11,7 @@ from django.db.models import Case as Choose
 from django.db.models import F, Q, When
 from django.utils import timezone
 
+from luukku.desk.escalation import escalate
 from luukku.desk.models import Case, ClockState, HistoryEntry, Milestone, SlaClock, SlaEvent
 from luukku.desk.sla import Tick, event_row, follow_changes
 
@@ -56,6 +57,7 @@ def take_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[
                 done.append(Due(clock, kind))
                 events.append(event_row(clock.case, Tick(clock, kind, now)))
         _save_marks(done, [c.pk for c in clocks], now)
+        escalate([(d.clock, d.kind) for d in done])
         SlaEvent.objects.bulk_create(events)
         HistoryEntry.objects.bulk_create(
             HistoryEntry(

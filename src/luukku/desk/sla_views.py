@@ -8,16 +8,25 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from luukku.core.access import Perm, require, staff, units_where
+from luukku.core.access import Perm, require, staff, units_where, users_visible_to
+from luukku.core.actions import audit
 from luukku.core.actions.audit import audit_channel
-from luukku.core.models import User
+from luukku.core.models import AuditEntry, User
 from luukku.customers.models import RelationshipType
-from luukku.desk.models import CaseChannel, Category, Priority, Queue, SlaPolicy
+from luukku.desk.models import (
+    CaseChannel,
+    Category,
+    EscalationStep,
+    Priority,
+    Queue,
+    SlaPolicy,
+)
 from luukku.desk.sla_policies import save_policy
 
 
@@ -115,4 +124,89 @@ def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
             messages.success(request, _("Saved. Open cases' deadlines are being worked out again."))
             return redirect("desk:setup")
     title = str(instance) if instance is not None else _("New SLA policy")
-    return render(request, "desk/setup_form.html", {"form": form, "title": title})
+    return render(
+        request,
+        "desk/sla_policy.html",
+        {
+            "form": form,
+            "title": title,
+            "policy": instance,
+            "steps": instance.escalations.prefetch_related("notify_users") if instance else [],
+            "step_form": EscalationStepForm(actor=actor) if instance else None,
+        },
+    )
+
+
+class EscalationStepForm(forms.ModelForm[EscalationStep]):
+    class Meta:
+        model = EscalationStep
+        fields = [
+            "on",
+            "notify_assignee",
+            "notify_supervisors",
+            "notify_users",
+            "by_email",
+            "by_sms",
+            "raise_priority",
+            "reassign_to",
+        ]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff_users = users_visible_to(actor).filter(is_active=True)
+        fields: Any = self.fields
+        fields["notify_users"].queryset = staff_users
+        fields["reassign_to"].queryset = staff_users
+
+
+def _policy(actor: User, policy_id: int) -> SlaPolicy | None:
+    require(actor, Perm.DESK_MANAGE)
+    managed = units_where(actor, Perm.DESK_MANAGE)
+    return SlaPolicy.objects.filter(org_unit__in=managed, pk=policy_id).first()
+
+
+@login_required
+def step_add(request: HttpRequest, policy_id: int) -> HttpResponse:
+    actor = staff(request)
+    policy = _policy(actor, policy_id)
+    if policy is None:
+        return render(request, "desk/not_found.html", status=404)
+    form = EscalationStepForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        step = form.save(commit=False)
+        step.policy = policy
+        with audit_channel("web"), transaction.atomic():
+            step.save()
+            form.save_m2m()
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.CREATE,
+                obj=step,
+                org_unit=policy.org_unit,
+                changes={"step": [None, str(step)]},
+            )
+        messages.success(request, _("Escalation step added."))
+    elif request.method == "POST":
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("desk:sla_policy_edit", policy_id=policy.pk)
+
+
+@login_required
+def step_remove(request: HttpRequest, policy_id: int, step_id: int) -> HttpResponse:
+    actor = staff(request)
+    policy = _policy(actor, policy_id)
+    if policy is None:
+        return render(request, "desk/not_found.html", status=404)
+    step = policy.escalations.filter(pk=step_id).first()
+    if request.method == "POST" and step is not None:
+        with audit_channel("web"), transaction.atomic():
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.DELETE,
+                obj=step,
+                org_unit=policy.org_unit,
+                changes={"step": [str(step), None]},
+            )
+            step.delete()
+        messages.success(request, _("Escalation step removed."))
+    return redirect("desk:sla_policy_edit", policy_id=policy.pk)

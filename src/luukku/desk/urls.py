@@ -38,6 +38,12 @@ urlpatterns = [
     path("setup/categories/<int:category_id>/", setup_views.category_edit, name="category_edit"),
     path("setup/sla/new/", sla_views.policy_edit, name="sla_policy_create"),
     path("setup/sla/<int:policy_id>/", sla_views.policy_edit, name="sla_policy_edit"),
+    path("setup/sla/<int:policy_id>/steps/", sla_views.step_add, name="sla_step_add"),
+    path(
+        "setup/sla/<int:policy_id>/steps/<int:step_id>/remove/",
+        sla_views.step_remove,
+        name="sla_step_remove",
+    ),
     path("setup/statuses/new/", setup_views.status_edit, name="status_create"),
     path("setup/statuses/<int:status_id>/", setup_views.status_edit, name="status_edit"),
     path("mailboxes/new/", mailbox_views.mailbox_edit, name="mailbox_create"),

@@ -54,6 +54,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             "delegated": filters.listed(visible.filter(delegated_by=actor)).order_by("-updated_at")[
                 :50
             ],
+            "escalated": filters.listed(
+                filters.filter_cases(visible, filters.CaseFilter(escalated_to_me=True), actor)
+            ).order_by("-updated_at")[:50],
             "can_manage": can(actor, Perm.DESK_MANAGE),
             "is_org_admin": is_organization_admin(actor),
         },

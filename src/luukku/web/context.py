@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from luukku.core import access
 from luukku.core.access import Perm
 from luukku.core.models import Presence, User
+from luukku.core.notifications import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -46,5 +47,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             for url, label in items
         ],
         "presence_choices": Presence.choices,
+        "unread_notifications": unread_count(user),
         "can_search_customers": can_see_customers,
     }

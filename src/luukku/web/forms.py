@@ -4,6 +4,7 @@ import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
+import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
@@ -126,6 +127,27 @@ class SettingsForm(forms.Form):
         choices=[("", _("My org unit's time zone")), *time_zone_choices()],
         required=False,
     )
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        required=False,
+        help_text=_("For urgent notifications by SMS, such as escalated cases."),
+    )
+
+    def __init__(self, *args: Any, region: str = "NO", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.region = region
+
+    def clean_mobile(self) -> str:
+        text: str = (self.cleaned_data.get("mobile") or "").strip()
+        if not text:
+            return ""
+        try:
+            number = phonenumbers.parse(text, self.region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(_("“%(text)s” is not a phone number.") % {"text": text})
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class PresenceForm(forms.Form):

@@ -21,7 +21,16 @@ from luukku.core.models import (
     WorkingHours,
 )
 
-USER_FIELDS = ("username", "email", "first_name", "last_name", "language", "time_zone", "is_active")
+USER_FIELDS = (
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "language",
+    "time_zone",
+    "mobile",
+    "is_active",
+)
 TEAM_FIELDS = ("name", "org_unit")
 
 

@@ -8,6 +8,7 @@ from luukku.core.models.calendars import (
     SpecialDay,
 )
 from luukku.core.models.jobs import PeriodicRun, WorkerHeartbeat
+from luukku.core.models.notifications import Notification
 from luukku.core.models.organization import Organization, OrgUnit
 from luukku.core.models.people import (
     Absence,
@@ -28,6 +29,7 @@ __all__ = [
     "BusinessCalendar",
     "HolidayCountry",
     "Membership",
+    "Notification",
     "OpeningHours",
     "OrgUnit",
     "Organization",

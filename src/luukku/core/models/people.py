@@ -53,6 +53,12 @@ class User(AbstractUser):
         validators=[validate_time_zone],
         help_text=_("Leave empty to follow the primary org unit's time zone."),
     )
+    mobile = models.CharField(
+        _("mobile number"),
+        max_length=20,
+        blank=True,
+        help_text=_("For urgent notifications by SMS, such as escalated cases."),
+    )
     presence = models.CharField(
         _("presence"), max_length=16, choices=Presence.choices, default=Presence.OFFLINE
     )

@@ -15,6 +15,8 @@ from luukku.desk.models.queues import (
 from luukku.desk.models.settings import DeskSettings
 from luukku.desk.models.sla import (
     ClockState,
+    Escalation,
+    EscalationStep,
     Milestone,
     SlaClock,
     SlaEvent,
@@ -33,6 +35,8 @@ __all__ = [
     "Delivery",
     "DeskSettings",
     "Direction",
+    "Escalation",
+    "EscalationStep",
     "HistoryEntry",
     "Message",
     "Milestone",

@@ -253,6 +253,7 @@ HISTORY_LABELS = {
     "not_acknowledged": _("receipt not acknowledged"),
     "sla_warned": _("SLA deadline near"),
     "sla_breached": _("SLA deadline passed"),
+    "escalated": _("escalated"),
 }
 
 

@@ -157,3 +157,66 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.target} {self.kind}"
+
+
+class EscalationStep(models.Model):
+    """What happens when a policy's clock warns or breaches: who is told and how, and
+    whether the case is raised or handed on. A policy may have several steps."""
+
+    class On(models.TextChoices):
+        WARNED = "warned", _("On warning")
+        BREACHED = "breached", _("On breach")
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="escalations")
+    on = models.CharField(_("when"), max_length=8, choices=On.choices)
+    notify_assignee = models.BooleanField(_("tell the assignee"), default=True)
+    notify_supervisors = models.BooleanField(
+        _("tell the queue's supervisors"),
+        default=True,
+        help_text=_("Supervisors of the case's unit and of the units above it."),
+    )
+    notify_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("also tell")
+    )
+    by_email = models.BooleanField(_("by email"), default=True)
+    by_sms = models.BooleanField(
+        _("by SMS"), default=False, help_text=_("To those with a mobile number.")
+    )
+    raise_priority = models.BooleanField(_("raise the priority one step"), default=False)
+    reassign_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hand the case to"),
+    )
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+        ordering = ["policy", "on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.get_on_display()}"
+
+
+class Escalation(models.Model):
+    """A case escalated to someone: their "escalated to me" list."""
+
+    case = models.ForeignKey("desk.Case", on_delete=models.CASCADE, related_name="escalations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="escalations"
+    )
+    step = models.ForeignKey(EscalationStep, on_delete=models.SET_NULL, null=True, related_name="+")
+    target = models.CharField(max_length=16, choices=Target.choices)
+    kind = models.CharField(max_length=8, choices=Milestone.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        indexes = [models.Index(fields=["user", "-at"], name="escalation_user")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.user_id}"

@@ -23,7 +23,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     user = staff(request)
     form = SettingsForm(
         request.POST if request.POST.get("form") == "settings" else None,
-        initial={"language": user.language, "time_zone": user.time_zone},
+        initial={"language": user.language, "time_zone": user.time_zone, "mobile": user.mobile},
+        region=user.organization.country if user.organization else "NO",
     )
     token_form = TokenForm(request.POST if request.POST.get("form") == "token" else None)
     new_token = None
