@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from luukku.core.models.calendars import Weekday
 from luukku.core.models.organization import (
     Organization,
     OrgUnit,
@@ -137,14 +138,7 @@ class Team(models.Model):
 class WorkingHours(models.Model):
     """One interval of a user's regular week, in the user's time zone."""
 
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, _("Monday")
-        TUESDAY = 1, _("Tuesday")
-        WEDNESDAY = 2, _("Wednesday")
-        THURSDAY = 3, _("Thursday")
-        FRIDAY = 4, _("Friday")
-        SATURDAY = 5, _("Saturday")
-        SUNDAY = 6, _("Sunday")
+    Weekday = Weekday
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="working_hours", verbose_name=_("user")
