@@ -50,7 +50,7 @@ def answers_for(case: Case, text: str = "", language: str = "") -> QuerySet[Stan
     return answers.order_by("title")
 
 
-def _variables(case: Case, agent: User) -> dict[str, Any]:
+def _variables(case: Case, agent: User | None) -> dict[str, Any]:
     person = case.person
     return {
         "customer": {
@@ -59,11 +59,14 @@ def _variables(case: Case, agent: User) -> dict[str, Any]:
             "name": person.full_name if person else "",
         },
         "case": {"number": case.number, "subject": case.subject, "status": case.status},
-        "agent": {"first_name": agent.first_name, "name": agent.get_full_name()},
+        "agent": {
+            "first_name": agent.first_name if agent else "",
+            "name": agent.get_full_name() if agent else "",
+        },
     }
 
 
-def fill_in(answer: StandardAnswer, case: Case, agent: User) -> str:
+def fill_in(answer: StandardAnswer, case: Case, agent: User | None) -> str:
     try:
         return str(_liquid.from_string(answer.body).render(**_variables(case, agent)))
     except LiquidError as exc:

@@ -14,7 +14,15 @@ from django.utils import timezone
 from luukku.customers.models import Person
 from luukku.desk.models import DONE, Case, Direction, Message, Queue, StatusCategory
 from luukku.desk.numbering import next_case_numbers
-from luukku.desk.services import Change, NewMessage, message_row, record_changes
+from luukku.desk.rules import compiled_rules
+from luukku.desk.services import (
+    Change,
+    NewMessage,
+    assign_automatically,
+    message_row,
+    record_changes,
+    route_case,
+)
 
 
 @dataclass
@@ -58,6 +66,12 @@ def open_cases(new: list[NewCase]) -> list[Case]:
             for case, spec in zip(cases, new, strict=True)
         ]
     )
+    automatic = {q.pk for q in {spec.queue for spec in new} if q.assignment != "manual"}
+    if compiled_rules() or automatic:  # as open_case does, one case at a time
+        for case, spec in zip(cases, new, strict=True):
+            route_case(case, trigger="created", first=spec.first)
+            if case.assignee_id is None:
+                assign_automatically(case)
     return cases
 
 

@@ -133,8 +133,14 @@ def customer_for(message: InboundMessage, mailbox: Mailbox) -> Person | None:
 
 
 def queue_for(mailbox: Mailbox) -> Queue:
+    """The mailbox's own queue; else the triage queue of its unit or the nearest unit
+    above; else a queue of its unit."""
     active = Queue.objects.filter(is_active=True).select_related("org_unit")
     queue = active.filter(mailbox=mailbox).first()
+    if queue is None:
+        above = [int(pk) for pk in mailbox.org_unit.path.strip("/").split("/") if pk]
+        triage = {q.org_unit_id: q for q in active.filter(is_triage=True, org_unit_id__in=above)}
+        queue = next((triage[pk] for pk in reversed(above) if pk in triage), None)
     if queue is None:
         queue = active.filter(org_unit=mailbox.org_unit).first()
     if queue is None:

@@ -21,8 +21,10 @@ from luukku.core import webhooks
 from luukku.core.models import User
 from luukku.customers.actions.timeline import NewEvent, append_events, append_one
 from luukku.customers.models import Organization, Person, Sensitivity
-from luukku.desk import attachments, live, sla
+from luukku.desk import attachments, live, rules, sla
 from luukku.desk.access import may_work
+from luukku.desk.answers import AnswerError, fill_in
+from luukku.desk.assignment import pick_agent
 from luukku.desk.models import (
     DONE,
     Case,
@@ -35,7 +37,9 @@ from luukku.desk.models import (
     Message,
     Priority,
     Queue,
+    StandardAnswer,
     StatusCategory,
+    Tag,
 )
 from luukku.desk.numbering import next_case_number
 from luukku.desk.outbound import send_reply
@@ -266,7 +270,86 @@ def open_case(
     if first is not None:
         _message(case, first_direction, by, first)
     _record(case, by, "case_created", {"queue": queue.slug, "channel": channel})
+    route_case(case, trigger="created", first=first)
+    if case.assignee_id is None:
+        assign_automatically(case)
     return case
+
+
+def assign_automatically(case: Case) -> User | None:
+    """Give a new or waiting case to the agent its queue's strategy picks, if any."""
+    if case.queue.assignment == Queue.Assignment.MANUAL or case.status in DONE:
+        return None
+    agent = pick_agent(case.queue)
+    if agent is None:
+        return None
+    case.assignee = agent
+    _changed(
+        case, None, "assigned", {"to": agent.get_username(), "automatic": True}, fields=["assignee"]
+    )
+    return agent
+
+
+@transaction.atomic
+def return_to_queue(case: Case, *, reason: str) -> Case:
+    """An agent who went away leaves a case nobody has answered: back to the queue."""
+    case = _fresh(case, None, None, needs_lock=False)
+    before = case.assignee.get_username() if case.assignee else ""
+    case.assignee = None
+    _changed(
+        case, None, "assigned", {"from": before, "to": "", "reason": reason}, fields=["assignee"]
+    )
+    return case
+
+
+def route_case(
+    case: Case, *, trigger: str, first: NewMessage | None = None, mailbox: str = ""
+) -> rules.Decision:
+    """Run the routing rules for a case just created or changed, and do what they say."""
+    compiled = rules.compiled_rules()
+    if not compiled:
+        return rules.Decision()
+    facts = rules.facts_for(
+        case,
+        sender=first.sender if first else "",
+        text=first.text if first else "",
+        mailbox=mailbox or (first.recipients[0] if first and first.recipients else ""),
+    )
+    decision = rules.decide(case, facts, trigger=trigger, rules=compiled)
+    if decision.routed:
+        _apply_routing(case, decision)
+    return decision
+
+
+def _apply_routing(case: Case, decision: rules.Decision) -> None:
+    """A routing decision's changes to the case, as one change in its history."""
+    actions, fields = decision.actions, []
+    if "queue" in actions and actions["queue"] != case.queue.slug:
+        queue = Queue.objects.select_related("org_unit").get(slug=actions["queue"])
+        case.queue, case.org_unit, case.sensitivity = queue, queue.org_unit, queue.sensitivity
+        fields += ["queue", "org_unit", "sensitivity"]
+    for name, attribute in (
+        ("priority", "priority"),
+        ("category", "category_id"),
+        ("sla_policy", "sla_policy_id"),
+    ):
+        if name in actions and getattr(case, attribute) != actions[name]:
+            setattr(case, attribute, actions[name])
+            fields.append(attribute.removesuffix("_id"))
+    if "assign_user" in actions:
+        case.assignee = User.objects.get(username=actions["assign_user"])
+        fields.append("assignee")
+    elif "assign_team" in actions:
+        agent = pick_agent(case.queue, team_id=actions["assign_team"])
+        if agent is not None:
+            case.assignee = agent
+            fields.append("assignee")
+    if actions.get("tags"):
+        case.tags.add(*[Tag.objects.get_or_create(name=t[:50])[0] for t in actions["tags"]])
+    details = {"rules": decision.matched, "actions": actions}
+    _changed(case, None, "routed", details, fields=fields)
+    if "answer" in actions:
+        send_standard_answer(case, answer_id=actions["answer"])
 
 
 def _check_files(files: list[InboundAttachment]) -> None:
@@ -385,6 +468,7 @@ def change_status(
         fields=fields,
         timeline={"status": category},
     )
+    route_case(case, trigger="updated")
     return case
 
 
@@ -414,6 +498,7 @@ def classify_case(
         case.category = category
     if changes:
         _changed(case, by, "classified", changes, fields=["priority", "category"])
+        route_case(case, trigger="updated")
     return case
 
 
@@ -586,3 +671,22 @@ def escalate_case(
         fields.append("assignee")
     _changed(case, None, "escalated", details, fields=fields)
     return case
+
+
+def send_standard_answer(case: Case, *, answer_id: int) -> Message | None:
+    """A routing rule's answer: the standard answer filled in for the case, sent as a
+    reply (by email for an email case) with no agent as its author."""
+    answer = StandardAnswer.objects.filter(pk=answer_id, is_active=True).first()
+    if answer is None:
+        return None
+    try:
+        text = fill_in(answer, case, None)
+    except AnswerError as error:
+        HistoryEntry.objects.create(
+            case=case, kind="routed", details={"answer": answer_id, "problem": str(error)}
+        )
+        return None
+    message = _message(case, Direction.OUTBOUND, None, NewMessage(text=text))
+    send_reply(case, message)
+    _changed(case, None, "replied", {"message": message.pk, "answer": answer.title}, fields=[])
+    return message

@@ -22,13 +22,23 @@ from luukku.core.access import (
     units_where,
 )
 from luukku.core.models import User
-from luukku.desk.models import CaseStatus, Category, Queue, SlaPolicy
+from luukku.desk.models import CaseStatus, Category, Queue, RoutingRule, SlaPolicy
 
 
 class QueueForm(forms.ModelForm[Queue]):
     class Meta:
         model = Queue
-        fields = ["name", "slug", "org_unit", "sensitivity", "description", "is_active"]
+        fields = [
+            "name",
+            "slug",
+            "org_unit",
+            "sensitivity",
+            "description",
+            "is_active",
+            "assignment",
+            "return_unstarted",
+            "is_triage",
+        ]
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,6 +96,9 @@ def setup(request: HttpRequest) -> HttpResponse:
             "categories": _tree(Category.objects.filter(org_unit__in=units)),
             "statuses": CaseStatus.objects.all(),
             "sla_policies": SlaPolicy.objects.filter(org_unit__in=units).select_related("org_unit"),
+            "routing_rules": RoutingRule.objects.filter(org_unit__in=units).select_related(
+                "org_unit"
+            ),
             "may_edit_statuses": is_organization_admin(actor),
         },
     )

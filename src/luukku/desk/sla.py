@@ -120,7 +120,12 @@ def matches(policy: SlaPolicy, case: Case, facts: dict[str, Any]) -> bool:
 
 
 def policy_for(case: Case, policies: Sequence[SlaPolicy] | None = None) -> SlaPolicy | None:
-    """The first of the unit's policies whose conditions the case meets."""
+    """The policy a routing rule chose for the case, else the first of the unit's
+    policies whose conditions the case meets."""
+    if case.sla_policy_id is not None:
+        chosen = SlaPolicy.objects.filter(pk=case.sla_policy_id, is_active=True).first()
+        if chosen is not None:
+            return chosen
     facts: dict[str, Any] = {}
     for policy in policies if policies is not None else policies_for(case.org_unit):
         if matches(policy, case, facts):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import transaction
+from django.utils import timezone
+
 from luukku.core.jobs import job, periodic
-from luukku.desk import sla_scheduler
-from luukku.desk.models import DONE, Case, SlaPolicy
+from luukku.desk import services, sla_scheduler
+from luukku.desk.assignment import on_duty
+from luukku.desk.models import DONE, Case, Queue, SlaPolicy, StatusCategory
 
 RECOMPUTE_CHUNK = 500
 MAX_BATCHES = 200  # a scan's bound; what is left waits for the next minute
@@ -43,3 +47,33 @@ def recompute_sla(policy_id: int) -> int:
         done += sla_scheduler.recompute(chunk)
         after = chunk[-1].pk
     return done
+
+
+@periodic(every=datetime.timedelta(minutes=1))
+@job(max_attempts=1)
+def balance_assignments() -> dict[str, int]:
+    """Cases nobody has answered go back from agents who went away; waiting cases go to
+    agents who are available, as each queue's strategy says."""
+    now = timezone.now()
+    returned = given = 0
+    automatic = Queue.objects.exclude(assignment=Queue.Assignment.MANUAL).select_related("org_unit")
+    for queue in automatic:
+        held = Case.objects.filter(
+            queue=queue, status=StatusCategory.NEW, assignee__isnull=False
+        ).select_related("assignee")
+        if queue.return_unstarted:
+            holders = {c.assignee for c in held if c.assignee is not None}
+            working = {u.pk for u in on_duty(list(holders), now)}
+            for case in held:
+                if case.assignee_id not in working:
+                    services.return_to_queue(case, reason="away")
+                    returned += 1
+        waiting = Case.objects.filter(
+            queue=queue, assignee__isnull=True, status__in=[StatusCategory.NEW, StatusCategory.OPEN]
+        ).order_by("created_at")[:200]
+        for case in waiting:
+            with transaction.atomic():
+                if services.assign_automatically(case) is None:
+                    break  # nobody can take more now
+                given += 1
+    return {"returned": returned, "given": given}

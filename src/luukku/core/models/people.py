@@ -60,6 +60,11 @@ class User(AbstractUser):
         blank=True,
         help_text=_("For urgent notifications by SMS, such as escalated cases."),
     )
+    capacity = models.PositiveSmallIntegerField(
+        _("cases at a time"),
+        default=10,
+        help_text=_("Automatic assignment gives no more open cases than this."),
+    )
     presence = models.CharField(
         _("presence"), max_length=16, choices=Presence.choices, default=Presence.OFFLINE
     )

@@ -6,12 +6,14 @@ from luukku.desk.models.live import QueueChange
 from luukku.desk.models.messages import Attachment, Delivery, Direction, Message
 from luukku.desk.models.queues import (
     DONE,
+    AssignmentTurn,
     CaseStatus,
     Category,
     Queue,
     SavedView,
     StatusCategory,
 )
+from luukku.desk.models.rules import RoutingRule
 from luukku.desk.models.settings import DeskSettings
 from luukku.desk.models.sla import (
     ClockState,
@@ -26,6 +28,7 @@ from luukku.desk.models.sla import (
 
 __all__ = [
     "DONE",
+    "AssignmentTurn",
     "Attachment",
     "Case",
     "CaseChannel",
@@ -43,6 +46,7 @@ __all__ = [
     "Priority",
     "Queue",
     "QueueChange",
+    "RoutingRule",
     "SavedView",
     "SlaClock",
     "SlaEvent",

@@ -163,6 +163,15 @@ class Case(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     # When the case was last resolved or closed; cleared when it opens again.
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Set by a routing rule: this policy instead of the first one whose conditions match.
+    sla_policy = models.ForeignKey(
+        "desk.SlaPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("SLA policy"),
+    )
     # The soonest deadline of its running SLA clocks, and when that one warns (desk/sla.py).
     sla_due_at = models.DateTimeField(_("due"), null=True, blank=True)
     sla_warn_at = models.DateTimeField(null=True, blank=True)

@@ -26,6 +26,35 @@ class Queue(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    class Assignment(models.TextChoices):
+        MANUAL = "manual", _("Manual: agents take cases")
+        ROUND_ROBIN = "round_robin", _("Round robin")
+        LEAST_LOAD = "least_load", _("Least open cases first")
+
+    assignment = models.CharField(
+        _("assignment"),
+        max_length=16,
+        choices=Assignment.choices,
+        default=Assignment.MANUAL,
+        help_text=_(
+            "Automatic assignment gives new cases only to agents who are available, "
+            "within their working hours, not absent and below their number of cases."
+        ),
+    )
+    return_unstarted = models.BooleanField(
+        _("return unstarted cases"),
+        default=True,
+        help_text=_("When an agent goes away, their cases nobody has answered yet go back."),
+    )
+    is_triage = models.BooleanField(
+        _("triage queue"),
+        default=False,
+        help_text=_(
+            "Requests of this unit and the units below it that nothing else places "
+            "(no queue for their mailbox, no routing rule) wait here to be sorted."
+        ),
+    )
     # Mail to this mailbox opens cases here (routing rules may send them elsewhere).
     mailbox = models.OneToOneField(
         "channels.Mailbox",
@@ -119,3 +148,19 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AssignmentTurn(models.Model):
+    """When an agent last got a case of a queue automatically: round robin's memory."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "user"], name="assignment_turn_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id} {self.user_id} {self.at}"

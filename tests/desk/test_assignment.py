@@ -1,0 +1,136 @@
+"""Fair assignment: only present agents on duty and below their capacity get cases,
+spread fairly, also when cases arrive at once; cases return and flow with presence."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import close_old_connections, connections
+from django.utils import timezone
+
+from luukku.core.models import Absence, Presence, Role, User, WorkingHours
+from luukku.desk.models import Case, Queue
+from luukku.desk.services import NewMessage, open_case, reply
+from luukku.desk.tasks import balance_assignments
+from tests.desk.conftest import Desk
+from tests.factories import user_with
+
+
+def _agents(desk: Desk, *names: str, capacity: int = 10) -> list[User]:
+    return [
+        user_with(
+            Role.AGENT,
+            desk.tree.housing,
+            username=name,
+            presence=Presence.AVAILABLE,
+            capacity=capacity,
+        )
+        for name in names
+    ]
+
+
+def _queue(desk: Desk, strategy: str) -> Queue:
+    queue = desk.housing
+    queue.assignment = strategy
+    queue.save()
+    # The fixture's own agents are not at work: they take nothing.
+    User.objects.filter(pk__in=[desk.kari.pk, desk.ola.pk]).update(presence=Presence.OFFLINE)
+    return queue
+
+
+def _new(desk: Desk, n: int = 1) -> list[Case]:
+    return [
+        open_case(
+            queue=desk.housing,
+            subject=f"Request {i}",
+            by=None,
+            channel="email",
+            first=NewMessage(text="Hello", sender="aino@example.test"),
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.django_db
+def test_round_robin_spreads_ten_cases_over_three_present_agents_not_the_absent_fourth(
+    desk: Desk,
+) -> None:
+    _queue(desk, Queue.Assignment.ROUND_ROBIN)
+    *_present, dag = _agents(desk, "anna", "bo", "cai", "dag")
+    Absence.objects.create(
+        user=dag, kind="sick", starts_on=timezone.localdate(), ends_on=timezone.localdate()
+    )
+    cases = _new(desk, 10)
+    given = Counter(Case.objects.get(pk=c.pk).assignee.username for c in cases)  # type: ignore[union-attr]
+    assert sorted(given.values()) == [3, 3, 4]
+    assert set(given) == {"anna", "bo", "cai"}
+
+
+@pytest.mark.django_db
+def test_least_load_and_capacity_and_working_hours_decide(desk: Desk) -> None:
+    _queue(desk, Queue.Assignment.LEAST_LOAD)
+    busy, _free, night = _agents(desk, "busy", "free", "night", capacity=2)
+    now = timezone.localtime()
+    WorkingHours.objects.create(
+        user=night,
+        weekday=(now.weekday() + 1) % 7,  # works tomorrow only
+        starts="00:00",
+        ends="23:59",
+    )
+    first = _new(desk, 1)[0]
+    Case.objects.filter(pk=first.pk).update(assignee=busy)
+    cases = _new(desk, 4)
+    owners = [Case.objects.get(pk=c.pk).assignee for c in cases]
+    # Fewest open cases first, then whoever got one longest ago; two each at most;
+    # "night" is off duty; the fourth case waits.
+    assert [o.username if o else None for o in owners] == ["free", "busy", "free", None]
+
+
+@pytest.mark.django_db
+def test_cases_return_when_their_agent_goes_away_and_flow_to_who_is_available(
+    desk: Desk,
+) -> None:
+    _queue(desk, Queue.Assignment.ROUND_ROBIN)
+    (anna,) = _agents(desk, "anna")
+    started, unstarted = _new(desk, 2)
+    reply(Case.objects.get(pk=started.pk), by=anna, text="On it.", version=None)
+    User.objects.filter(pk=anna.pk).update(presence=Presence.AWAY)
+    (bo,) = _agents(desk, "bo")
+    User.objects.filter(pk=bo.pk).update(presence=Presence.OFFLINE)
+
+    assert balance_assignments.call() == {"returned": 1, "given": 0}
+    assert Case.objects.get(pk=unstarted.pk).assignee is None
+    assert Case.objects.get(pk=started.pk).assignee == anna  # answered: it stays
+
+    User.objects.filter(pk=bo.pk).update(presence=Presence.AVAILABLE)
+    assert balance_assignments.call() == {"returned": 0, "given": 1}
+    assert Case.objects.get(pk=unstarted.pk).assignee == bo
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_cases_at_once_never_take_an_agent_past_capacity(desk: Desk) -> None:
+    _queue(desk, Queue.Assignment.LEAST_LOAD)
+    _agents(desk, "solo", capacity=1)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def arrive(n: int) -> None:
+        try:
+            close_old_connections()
+            start.wait(timeout=10)
+            _new(desk, 1)
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=arrive, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    assert Case.objects.count() == 2
+    assert Case.objects.filter(assignee__username="solo").count() == 1
