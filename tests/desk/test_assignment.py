@@ -134,3 +134,32 @@ def test_two_cases_at_once_never_take_an_agent_past_capacity(desk: Desk) -> None
     assert not errors
     assert Case.objects.count() == 2
     assert Case.objects.filter(assignee__username="solo").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("strategy", [Queue.Assignment.ROUND_ROBIN, Queue.Assignment.LEAST_LOAD])
+def test_postgresql_and_python_agree_on_who_is_next(desk: Desk, strategy: str) -> None:
+    from luukku.core.models import Team
+    from luukku.desk.assignment import _candidates_in_sql, candidates_here
+
+    queue = _queue(desk, strategy)
+    people = _agents(desk, "a1", "a2", "a3", "a4", "a5", capacity=3)
+    Absence.objects.create(
+        user=people[0], kind="sick", starts_on=timezone.localdate(), ends_on=timezone.localdate()
+    )
+    WorkingHours.objects.create(
+        user=people[1],
+        weekday=(timezone.localtime().weekday() + 3) % 7,
+        starts="08:00",
+        ends="09:00",
+    )
+    User.objects.filter(pk=people[2].pk).update(time_zone="America/New_York")
+    _new(desk, 5)
+    team = Team.objects.create(org_unit=desk.tree.housing, name="Team")
+    team.members.add(people[2], people[3])
+    now = timezone.now()
+    for team_id in (None, team.pk):
+        in_sql = [(c.user.username, c.load) for c in _candidates_in_sql(queue, team_id, now)]
+        here = [(c.user.username, c.load) for c in candidates_here(queue, team_id=team_id, now=now)]
+        assert in_sql == here
+        assert "a1" not in dict(in_sql) and "a2" not in dict(in_sql)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -314,7 +315,8 @@ def compile_rule(rule: RoutingRule) -> Compiled:
 def compiled_rules() -> list[Compiled]:
     """Every active rule, compiled; compiled again only when a rule changed."""
     active = RoutingRule.objects.filter(is_active=True).select_related("org_unit")
-    key = (active.count(), max((r.updated_at for r in active), default=None))
+    summary = RoutingRule.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    key = (summary["n"], summary["changed"])  # any rule, so deactivating one counts
     if key != _compiled["key"]:
         _compiled["rules"] = [compile_rule(r) for r in active]
         _compiled["key"] = key
