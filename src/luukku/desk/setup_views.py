@@ -44,6 +44,10 @@ class QueueForm(forms.ModelForm[Queue]):
         super().__init__(*args, **kwargs)
         units: Any = self.fields["org_unit"]
         units.queryset = units_where(actor, Perm.DESK_MANAGE)
+        self.fields["assignment"].required = False  # manual unless chosen
+
+    def clean_assignment(self) -> str:
+        return str(self.cleaned_data.get("assignment") or Queue.Assignment.MANUAL)
 
 
 class CategoryForm(forms.ModelForm[Category]):
