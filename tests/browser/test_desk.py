@@ -54,3 +54,36 @@ def test_a_mail_appears_live_in_the_queue_and_is_answered(page: Page, asgi_serve
 
     expect(page.get_by_text("Reply sent.")).to_be_visible()
     expect(page.get_by_text("Vi skickar en tekniker i morgon.")).to_be_visible()
+
+
+def test_an_administrator_sets_an_sla_and_the_agent_sees_the_deadline(
+    page: Page, asgi_server: str
+) -> None:
+    call_command("demo", "--persons", "20", stdout=io.StringIO())
+    User.objects.filter(username__in=["admin", "agent"]).update(language="en")
+    base = asgi_server
+
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("luukku-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{base}/desk/setup/")
+    page.get_by_role("link", name="New SLA policy").click()
+    page.get_by_label("Name").fill("Dishwashers")
+    page.get_by_label("Org unit").select_option(label="Housing")
+    page.get_by_label("Order").fill("1")
+    page.get_by_label("First response within (business minutes)").fill("240")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Open cases' deadlines are being worked out again.")).to_be_visible()
+    expect(page.locator("#sla-policies")).to_contain_text("Dishwashers")
+    page.get_by_role("button", name="Log out").click()
+
+    accept(Mailbox.objects.get(address="housing@demo.luukku.test"), MAIL)
+    page.get_by_label("Username").fill("agent")
+    page.get_by_label("Password").fill("luukku-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{base}/desk/queues/housing/?sort=due")
+    page.get_by_role("link", name="Diskmaskinen luktar").click()
+    clocks = page.locator("#sla-clocks")
+    expect(clocks).to_contain_text("First response")
+    expect(clocks).to_contain_text("left")
