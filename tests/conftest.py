@@ -16,6 +16,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _fresh_desk_caches() -> None:
+    """A test's rows are rolled back without signals: forget what was cached from them."""
+    from luukku.desk.assignment import forget_rosters
+    from luukku.desk.rules import forget_rules
+
+    forget_rules()
+    forget_rosters()
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_english(settings: Any) -> None:
     from django.utils import translation
 

@@ -159,7 +159,40 @@ def test_postgresql_and_python_agree_on_who_is_next(desk: Desk, strategy: str) -
     team.members.add(people[2], people[3])
     now = timezone.now()
     for team_id in (None, team.pk):
-        in_sql = [(c.user.username, c.load) for c in _candidates_in_sql(queue, team_id, now)]
-        here = [(c.user.username, c.load) for c in candidates_here(queue, team_id=team_id, now=now)]
+        names = dict(User.objects.values_list("pk", "username"))
+        in_sql = [(names[c.user_id], c.load) for c in _candidates_in_sql(queue, team_id, now)]
+        here = [
+            (names[c.user_id], c.load) for c in candidates_here(queue, team_id=team_id, now=now)
+        ]
         assert in_sql == here
-        assert "a1" not in dict(in_sql) and "a2" not in dict(in_sql)
+        assert in_sql and "a1" not in dict(in_sql) and "a2" not in dict(in_sql)
+
+
+@pytest.mark.django_db
+def test_each_agents_count_of_open_cases_follows_every_change(desk: Desk) -> None:
+    from luukku.desk.models import AgentLoad
+    from luukku.desk.services import assign_case, change_status, merge_case
+
+    def counted() -> dict[str, int]:
+        rows = AgentLoad.objects.filter(open_cases__gt=0).select_related("user")
+        return {r.user.username: r.open_cases for r in rows}
+
+    def actual() -> dict[str, int]:
+        rows = Case.objects.exclude(status__in=["resolved", "closed"]).exclude(assignee=None)
+        return dict(Counter(c.assignee.username for c in rows))  # type: ignore[union-attr]
+
+    a, b, c = _new(desk, 3)
+    assign_case(a, to=desk.kari, by=desk.kari, version=None)
+    assign_case(b, to=desk.kari, by=desk.kari, version=None)
+    assign_case(c, to=desk.ola, by=desk.ola, version=None)
+    assert counted() == actual() == {"kari": 2, "ola": 1}
+    assign_case(Case.objects.get(pk=b.pk), to=desk.ola, by=desk.kari, version=None)
+    a = Case.objects.get(pk=a.pk)
+    a.category = desk.repairs
+    a.save()
+    change_status(a, to="resolved", by=desk.kari, version=None)
+    merge_case(Case.objects.get(pk=c.pk), into=Case.objects.get(pk=b.pk), by=desk.ola, version=None)
+    assert counted() == actual() == {"ola": 1}
+    Case.objects.filter(pk=c.pk).delete()
+    Case.objects.filter(pk=b.pk).delete()
+    assert counted() == actual() == {}

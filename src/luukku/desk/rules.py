@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -296,7 +298,17 @@ class Compiled:
         return any(tests) if self.any_of else all(tests)
 
 
-_compiled: dict[str, Any] = {"key": None, "rules": []}
+_compiled: dict[str, Any] = {"key": None, "rules": [], "checked": 0.0}
+CHECK_SECONDS = 2.0  # another process's change of a rule is seen within this time
+
+
+def forget_rules(*_args: Any, **_kwargs: Any) -> None:
+    """Check the rule set again at the next case (connected to saving a rule here)."""
+    _compiled["checked"] = 0.0
+
+
+post_save.connect(forget_rules, sender=RoutingRule, dispatch_uid="routing-rules-saved")
+post_delete.connect(forget_rules, sender=RoutingRule, dispatch_uid="routing-rules-deleted")
 
 
 def compile_rule(rule: RoutingRule) -> Compiled:
@@ -314,14 +326,18 @@ def compile_rule(rule: RoutingRule) -> Compiled:
 
 def compiled_rules() -> list[Compiled]:
     """Every active rule, compiled; compiled again only when a rule changed."""
+    if time.monotonic() - _compiled["checked"] < CHECK_SECONDS:
+        rules: list[Compiled] = _compiled["rules"]
+        return rules
+    _compiled["checked"] = time.monotonic()
     active = RoutingRule.objects.filter(is_active=True).select_related("org_unit")
     summary = RoutingRule.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
     key = (summary["n"], summary["changed"])  # any rule, so deactivating one counts
     if key != _compiled["key"]:
         _compiled["rules"] = [compile_rule(r) for r in active]
         _compiled["key"] = key
-    rules: list[Compiled] = _compiled["rules"]
-    return rules
+    compiled: list[Compiled] = _compiled["rules"]
+    return compiled
 
 
 @dataclass

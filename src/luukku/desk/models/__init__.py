@@ -6,6 +6,7 @@ from luukku.desk.models.live import QueueChange
 from luukku.desk.models.messages import Attachment, Delivery, Direction, Message
 from luukku.desk.models.queues import (
     DONE,
+    AgentLoad,
     AssignmentTurn,
     CaseStatus,
     Category,
@@ -28,6 +29,7 @@ from luukku.desk.models.sla import (
 
 __all__ = [
     "DONE",
+    "AgentLoad",
     "AssignmentTurn",
     "Attachment",
     "Case",

@@ -164,3 +164,16 @@ class AssignmentTurn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue_id} {self.user_id} {self.at}"
+
+
+class AgentLoad(models.Model):
+    """How many open cases an agent holds, kept by a PostgreSQL trigger on the cases
+    table (migration desk 0011), so assignment reads one number per agent."""
+
+    user = models.OneToOneField(
+        "core.User", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    open_cases = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.open_cases}"
