@@ -196,3 +196,29 @@ def test_each_agents_count_of_open_cases_follows_every_change(desk: Desk) -> Non
     Case.objects.filter(pk=c.pk).delete()
     Case.objects.filter(pk=b.pk).delete()
     assert counted() == actual() == {}
+
+
+@pytest.mark.django_db
+def test_the_supervisor_board_shows_waiting_work_risk_presence_and_load(desk: Desk) -> None:
+    import datetime as dt
+
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    user_with(Role.SUPERVISOR, desk.tree.housing, username="siri")
+    queue = _queue(desk, Queue.Assignment.MANUAL)
+    _waiting, late, mine = _new(desk, 3)
+    past = timezone.now() - dt.timedelta(minutes=5)
+    Case.objects.filter(pk=late.pk).update(sla_due_at=past, sla_warn_at=past, assignee=desk.ola)
+    Case.objects.filter(pk=mine.pk).update(assignee=desk.kari)
+    client = Client()
+    assert client.login(username="siri", password=PASSWORD)
+    page = client.get("/desk/board/").content.decode()
+    row = page[page.index(f">{queue.name}</a>") :]
+    cells = [c.split("<")[0] for c in row.split("<td>")[1:4]]
+    assert cells == ["3", "1", cells[2]]  # open, waiting for an agent, since
+    assert 'class="badge sla-breached">1<' in page
+    assert "Kari" in page and "1 / 10" in page
+    assert client.login(username="kari", password=PASSWORD)
+    assert client.get("/desk/board/").status_code == 403

@@ -6,6 +6,7 @@ app_name = "desk"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("board/", views.board, name="board"),
     path("queues/<slug:slug>/", views.queue_cases, name="queue"),
     path("queues/<slug:slug>/views/", views.save_view, name="save_view"),
     path("cases/<int:number>/", views.case_view, name="case"),

@@ -21,6 +21,7 @@ from luukku.core.models import User
 from luukku.core.paging import list_page
 from luukku.customers import access as customer_access
 from luukku.desk import access, answer_views, filters, services, sla_display
+from luukku.desk import board as desk_board
 from luukku.desk.answers import AnswerError
 from luukku.desk.attachments import over_limit
 from luukku.desk.models import (
@@ -58,6 +59,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 filters.filter_cases(visible, filters.CaseFilter(escalated_to_me=True), actor)
             ).order_by("-updated_at")[:50],
             "can_manage": can(actor, Perm.DESK_MANAGE),
+            "can_supervise": can(actor, Perm.PRESENCE_MANAGE),
             "is_org_admin": is_organization_admin(actor),
         },
     )
@@ -395,3 +397,15 @@ def case_split(request: HttpRequest, number: int) -> HttpResponse:
         return redirect("desk:case", number=number)
     messages.success(request, _("Split off as case %(number)s.") % {"number": child.number})
     return redirect("desk:case", number=child.number)
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """The supervisors' board: waiting work, SLA risk, who is there and how loaded."""
+    actor = staff(request)
+    require(actor, Perm.PRESENCE_MANAGE)
+    return render(
+        request,
+        "desk/board.html",
+        {"queues": desk_board.queue_rows(actor), "agents": desk_board.agent_rows(actor)},
+    )
