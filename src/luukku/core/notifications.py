@@ -3,17 +3,28 @@ the channels' SMS adapter: `desk/escalation.py` sends it for escalations.)"""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from luukku.core.jobs import enqueue_on_commit, job
+from luukku.core.jobs import enqueue_on_commit, job, periodic
 from luukku.core.middleware import preferred_language
-from luukku.core.models import Notification, User
+from luukku.core.models import (
+    Membership,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+    Role,
+    User,
+)
 
 
 def notify(
@@ -49,6 +60,94 @@ def notify(
         if row.email == Notification.Delivery.QUEUED:
             enqueue_on_commit(deliver_notification_email, row.pk)
     return created
+
+
+# Without a preference of their own: (in the app, by email) per event, for anyone who
+# works cases; a new case in one's queues is opt-in (it can be many a day).
+DEFAULTS: dict[str, tuple[bool, bool]] = {
+    NotificationEvent.NEW_CASE: (False, False),
+    NotificationEvent.ASSIGNED: (True, True),
+    NotificationEvent.CUSTOMER_REPLIED: (True, False),
+    NotificationEvent.MENTIONED: (True, True),
+    NotificationEvent.SLA: (True, False),
+}
+CASE_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.FIELD_WORKER, Role.ADMINISTRATOR)
+
+
+@dataclass(frozen=True)
+class Wish:
+    in_app: bool
+    email: bool
+    digest: bool
+
+
+def wishes(users: Iterable[User], event: str) -> dict[int, Wish]:
+    """How each user wants to hear of `event`: their own choice, else the default."""
+    people = {u.pk: u for u in users}
+    chosen = {
+        p.user_id: Wish(p.in_app, p.email, p.digest)
+        for p in NotificationPreference.objects.filter(user_id__in=list(people), event=event)
+    }
+    in_app, email = DEFAULTS.get(event, (True, False))
+    return {pk: chosen.get(pk, Wish(in_app, email, False)) for pk in people}
+
+
+def opted_in(event: str, unit_ids: list[int]) -> list[User]:
+    """Staff of the units who chose to hear of `event` (for opt-in events)."""
+    members = Membership.objects.filter(org_unit_id__in=unit_ids, role__in=CASE_ROLES)
+    chosen = NotificationPreference.objects.filter(event=event).filter(
+        Q(in_app=True) | Q(email=True)
+    )
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__in=members, notification_preferences__in=chosen
+        ).distinct()
+    )
+
+
+def notify_event(
+    users: Iterable[User], *, event: str, title: str, body: str = "", link: str = ""
+) -> list[Notification]:
+    """Tell each user of an event as they wish: in the app, by email now or in the digest."""
+    people = list({u.pk: u for u in users if u.is_active}.values())
+    wished = wishes(people, event)
+    rows = []
+    for user in people:
+        wish = wished[user.pk]
+        if not (wish.in_app or wish.email):
+            continue
+        email = Notification.Delivery.NONE
+        if wish.email and user.email:
+            email = Notification.Delivery.DIGEST if wish.digest else Notification.Delivery.QUEUED
+        rows.append(
+            Notification(
+                user=user,
+                kind=event,
+                title=title[:300],
+                body=body,
+                link=link,
+                email=email,
+                read_at=None if wish.in_app else timezone.now(),  # email only: not in the bell
+            )
+        )
+    created = Notification.objects.bulk_create(rows)
+    for row in created:
+        if row.email == Notification.Delivery.QUEUED:
+            enqueue_on_commit(deliver_notification_email, row.pk)
+    return created
+
+
+@transaction.atomic
+def set_wishes(user: User, chosen: dict[str, Wish]) -> None:
+    """Keep a person's choices of how to hear of each event."""
+    for event, wish in chosen.items():
+        if event not in NotificationEvent.values:
+            raise ValueError(f"unknown event: {event}")
+        NotificationPreference.objects.update_or_create(
+            user=user,
+            event=event,
+            defaults={"in_app": wish.in_app, "email": wish.email, "digest": wish.digest},
+        )
 
 
 def unread_count(user: User) -> int:
@@ -92,3 +191,33 @@ def deliver_notification_email(notification_id: int) -> str:
         raise
     record_delivery(row.pk, "email", "sent")
     return "sent"
+
+
+DIGEST_EVERY = datetime.timedelta(hours=24)
+
+
+@periodic(every=datetime.timedelta(hours=1))
+@job(max_attempts=3)
+def send_email_digests() -> int:
+    """One email a day per person with what they chose to get gathered: sent when their
+    oldest waiting notification is a day old. Returns how many digests left."""
+    due = (
+        Notification.objects.filter(email=Notification.Delivery.DIGEST)
+        .values("user_id")
+        .annotate(oldest=Min("created_at"))
+        .filter(oldest__lte=timezone.now() - DIGEST_EVERY)
+        .values_list("user_id", flat=True)
+    )
+    sent = 0
+    for user in User.objects.filter(pk__in=list(due), is_active=True).exclude(email=""):
+        rows = list(Notification.objects.filter(user=user, email=Notification.Delivery.DIGEST))
+        context = {"user": user, "notifications": rows, "base_url": settings.LUUKKU_BASE_URL}
+        with translation.override(preferred_language(user) or settings.LANGUAGE_CODE):
+            subject = _("Luukku: %(count)s notifications") % {"count": len(rows)}
+            body = render_to_string("core/email/digest.txt", context)
+        EmailMultiAlternatives(subject=subject, body=body, to=[user.email]).send()
+        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
+            email=Notification.Delivery.SENT
+        )
+        sent += 1
+    return sent

@@ -53,6 +53,15 @@ def queue_for_actor(actor: User, slug: str, perm: Perm = Perm.CASE_WORK) -> Queu
     raise Http404(_("No such queue."))
 
 
+def may_see(user: User, case: Case) -> bool:
+    """Whether `user` may see `case` (health cases: only the health unit's staff)."""
+    if not can(user, Perm.CASE_VIEW, case.org_unit):
+        return False
+    if case.sensitivity != Sensitivity.RESTRICTED:
+        return True
+    return units_for_restricted(user, Perm.CASE_VIEW).filter(pk=case.org_unit_id).exists()
+
+
 def may_work(user: User, case: Case) -> bool:
     """Whether `user` may answer and change `case` (an assignee must be able to, too)."""
     if not can(user, Perm.CASE_WORK, case.org_unit):

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from luukku.channels.sms.send import queue_sms
 from luukku.core.middleware import preferred_language
-from luukku.core.models import Membership, Notification, Role, User
-from luukku.core.notifications import notify, record_delivery
+from luukku.core.models import Membership, Notification, NotificationEvent, Role, User
+from luukku.core.notifications import notify, notify_event, record_delivery
 from luukku.desk import services
 from luukku.desk.models import (
     Case,
@@ -93,9 +93,11 @@ def escalate(done: Sequence[tuple[SlaClock, str]]) -> int:
         steps.setdefault((step.policy_id, step.on), []).append(step)
     ran = 0
     for clock, kind in done:
+        told: set[int] = set()
         for step in steps.get((clock.policy_id, kind), []):
             case = Case.objects.select_related("org_unit", "assignee").get(pk=clock.case_id)
             people = _recipients(step, case)
+            told |= {p.pk for p in people}
             Escalation.objects.bulk_create(
                 Escalation(case=case, user=p, step=step, target=clock.target, kind=kind)
                 for p in people
@@ -118,7 +120,24 @@ def escalate(done: Sequence[tuple[SlaClock, str]]) -> int:
                     case=case, kind="escalated", details={**details, "version": case.version}
                 )
             ran += 1
+        _tell_assignee(clock, kind, told)
     return ran
+
+
+def _tell_assignee(clock: SlaClock, kind: str, told: set[int]) -> None:
+    """The assignee hears of their case's deadline as they wish, unless a step told them."""
+    case = Case.objects.select_related("assignee", "org_unit").get(pk=clock.case_id)
+    if case.assignee is None or case.assignee_id in told:
+        return
+    with translation.override(preferred_language(case.assignee) or settings.LANGUAGE_CODE):
+        title = _title(case, clock.target, kind)
+    notify_event(
+        [case.assignee],
+        event=NotificationEvent.SLA,
+        title=title,
+        body=case.subject,
+        link=reverse("desk:case", args=[case.number]),
+    )
 
 
 def delivery_of_notification(notification_id: int, status: str, error: str = "") -> None:

@@ -21,7 +21,7 @@ from luukku.core import webhooks
 from luukku.core.models import User
 from luukku.customers.actions.timeline import NewEvent, append_events, append_one
 from luukku.customers.models import Organization, Person, Sensitivity
-from luukku.desk import attachments, live, rules, sla
+from luukku.desk import attachments, live, rules, sla, staff_alerts
 from luukku.desk.access import may_work
 from luukku.desk.answers import AnswerError, fill_in
 from luukku.desk.assignment import pick_agent
@@ -194,6 +194,7 @@ def record_changes(changes: list[Change]) -> None:
         ]
     )
     sla.follow_changes([(c.case, c.kind) for c in changes])
+    staff_alerts.tell_staff(changes)
     for queue_id in sorted({c.case.queue_id for c in changes}):
         live.announce(queue_id)
 

@@ -106,6 +106,7 @@ urlpatterns = [
         name="notification_open",
     ),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("notifications/bell/", notifications.notification_bell, name="notification_bell"),
     path("presence/", presence.presence_board, name="presence"),
     path("presence/me/", presence.presence_set, name="presence_set"),
     path("audit/", audit.audit_log, name="audit"),

@@ -8,7 +8,11 @@ from luukku.core.models.calendars import (
     SpecialDay,
 )
 from luukku.core.models.jobs import PeriodicRun, WorkerHeartbeat
-from luukku.core.models.notifications import Notification
+from luukku.core.models.notifications import (
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+)
 from luukku.core.models.organization import Organization, OrgUnit
 from luukku.core.models.people import (
     Absence,
@@ -30,6 +34,8 @@ __all__ = [
     "HolidayCountry",
     "Membership",
     "Notification",
+    "NotificationEvent",
+    "NotificationPreference",
     "OpeningHours",
     "OrgUnit",
     "Organization",

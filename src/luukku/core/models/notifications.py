@@ -12,6 +12,7 @@ class Notification(models.Model):
 
     class Delivery(models.TextChoices):
         NONE = "", _("Not sent")
+        DIGEST = "digest", _("In the next digest")
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
@@ -47,3 +48,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationEvent(models.TextChoices):
+    NEW_CASE = "new_case", _("A new case in my queues")
+    ASSIGNED = "assigned", _("A case is assigned to me")
+    CUSTOMER_REPLIED = "customer_replied", _("The customer answered on my case")
+    MENTIONED = "mentioned", _("I am mentioned in a note")
+    SLA = "sla", _("An SLA deadline of my case is near or passed")
+
+
+class NotificationPreference(models.Model):
+    """How a staff member wants to hear of an event; without a row, their role's default."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(_("event"), max_length=24, choices=NotificationEvent.choices)
+    in_app = models.BooleanField(_("in Luukku"), default=True)
+    email = models.BooleanField(_("by email"), default=False)
+    digest = models.BooleanField(
+        _("email once a day"), default=False, help_text=_("Gather the emails into one a day.")
+    )
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="notification_pref_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.event}"

@@ -10,10 +10,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from luukku.core import notifications
 from luukku.core.actions import people
 from luukku.core.actions.audit import audit_channel
 from luukku.core.actions.tokens import create_api_token, revoke_api_token
-from luukku.core.models import ApiToken
+from luukku.core.models import ApiToken, NotificationEvent
 from luukku.web.forms import SettingsForm, TokenForm
 from luukku.web.views.auth import staff
 
@@ -27,6 +28,20 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         region=user.organization.country if user.organization else "NO",
     )
     token_form = TokenForm(request.POST if request.POST.get("form") == "token" else None)
+    if request.method == "POST" and request.POST.get("form") == "notifications":
+        notifications.set_wishes(
+            user,
+            {
+                event: notifications.Wish(
+                    in_app=f"{event}-in_app" in request.POST,
+                    email=f"{event}-email" in request.POST,
+                    digest=f"{event}-digest" in request.POST,
+                )
+                for event in NotificationEvent.values
+            },
+        )
+        messages.success(request, _("Your notification choices are saved."))
+        return redirect("web:settings")
     new_token = None
     if request.method == "POST" and form.is_bound and form.is_valid():
         with audit_channel("web"):
@@ -52,6 +67,14 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "token_form": token_form,
             "new_token": new_token,
             "tokens": user.api_tokens.all(),
+            "wishes": [
+                (event, label, wish)
+                for (event, label), wish in zip(
+                    NotificationEvent.choices,
+                    [notifications.wishes([user], e)[user.pk] for e in NotificationEvent.values],
+                    strict=True,
+                )
+            ],
         },
     )
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from luukku.core.models import Notification
-from luukku.core.notifications import mark_read
+from luukku.core.notifications import mark_read, unread_count
 from luukku.web.views.auth import staff
 
 
@@ -36,3 +36,10 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         mark_read(user)
     return redirect("web:notifications")
+
+
+@login_required
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    """The bell's text and unread count, fetched again every 30 s by the page."""
+    user = staff(request)
+    return render(request, "web/_bell.html", {"unread_notifications": unread_count(user)})
