@@ -157,3 +157,26 @@ def test_an_sms_provider_that_times_out_is_retried_and_a_refusal_is_shown(
     client = Client()
     assert client.login(username="siri", password=PASSWORD)
     assert "HTTP 400" in client.get("/notifications/").content.decode()
+
+
+def test_one_case_that_cannot_be_escalated_does_not_stop_the_others(
+    desk: Desk, watched: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from luukku.desk import escalation
+
+    broken, fine = _case(desk), _case(desk)
+    real_tell = escalation._tell
+
+    def tell(step: Any, clock: Any, kind: str, people: Any) -> None:
+        if clock.case_id == broken.pk:
+            raise RuntimeError("the mail template is broken")
+        real_tell(step, clock, kind, people)
+
+    monkeypatch.setattr(escalation, "_tell", tell)
+    done = take_due(now=timezone.now() + dt.timedelta(minutes=6))
+    assert sorted(d.clock.case_id for d in done) == sorted([broken.pk, fine.pk])
+    failed = HistoryEntry.objects.get(case=broken, kind="escalation_failed")
+    assert "the mail template is broken" in failed.details["error"]
+    assert HistoryEntry.objects.filter(case=fine, kind="escalated").exists()
+    assert not Escalation.objects.filter(case=broken).exists()  # its step undone whole
+    assert take_due(now=timezone.now() + dt.timedelta(minutes=6)) == []  # warned once

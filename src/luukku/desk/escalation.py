@@ -3,9 +3,11 @@ responsible (in the app, by email, by SMS) and may raise the case or hand it on.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
@@ -27,6 +29,7 @@ from luukku.desk.models import (
 )
 
 NOTIFICATION_KIND = "desk.escalated"
+logger = logging.getLogger(__name__)
 
 
 def supervisors_of(case: Case) -> list[User]:
@@ -93,35 +96,47 @@ def escalate(done: Sequence[tuple[SlaClock, str]]) -> int:
         steps.setdefault((step.policy_id, step.on), []).append(step)
     ran = 0
     for clock, kind in done:
-        told: set[int] = set()
-        for step in steps.get((clock.policy_id, kind), []):
-            case = Case.objects.select_related("org_unit", "assignee").get(pk=clock.case_id)
-            people = _recipients(step, case)
-            told |= {p.pk for p in people}
-            Escalation.objects.bulk_create(
-                Escalation(case=case, user=p, step=step, target=clock.target, kind=kind)
-                for p in people
+        try:
+            with transaction.atomic():  # one clock's failure leaves the others' steps
+                ran += _run_steps(clock, kind, steps.get((clock.policy_id, kind), []))
+        except Exception as error:
+            logger.exception("Escalation of case %s failed", clock.case_id)
+            HistoryEntry.objects.create(
+                case_id=clock.case_id,
+                kind="escalation_failed",
+                details={"target": clock.target, "kind": kind, "error": str(error)[:500]},
             )
-            _tell(step, clock, kind, people)
-            details = {
-                "target": clock.target,
-                "kind": kind,
-                "notified": [p.get_username() for p in people],
-            }
-            if step.raise_priority or step.reassign_to_id:
-                services.escalate_case(
-                    case,
-                    raise_priority=step.raise_priority,
-                    reassign_to=step.reassign_to,
-                    details=details,
-                )
-            else:
-                HistoryEntry.objects.create(
-                    case=case, kind="escalated", details={**details, "version": case.version}
-                )
-            ran += 1
-        _tell_assignee(clock, kind, told)
     return ran
+
+
+def _run_steps(clock: SlaClock, kind: str, steps: list[EscalationStep]) -> int:
+    told: set[int] = set()
+    for step in steps:
+        case = Case.objects.select_related("org_unit", "assignee").get(pk=clock.case_id)
+        people = _recipients(step, case)
+        told |= {p.pk for p in people}
+        Escalation.objects.bulk_create(
+            Escalation(case=case, user=p, step=step, target=clock.target, kind=kind) for p in people
+        )
+        _tell(step, clock, kind, people)
+        details = {
+            "target": clock.target,
+            "kind": kind,
+            "notified": [p.get_username() for p in people],
+        }
+        if step.raise_priority or step.reassign_to_id:
+            services.escalate_case(
+                case,
+                raise_priority=step.raise_priority,
+                reassign_to=step.reassign_to,
+                details=details,
+            )
+        else:
+            HistoryEntry.objects.create(
+                case=case, kind="escalated", details={**details, "version": case.version}
+            )
+    _tell_assignee(clock, kind, told)
+    return len(steps)
 
 
 def _tell_assignee(clock: SlaClock, kind: str, told: set[int]) -> None:

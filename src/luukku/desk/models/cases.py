@@ -263,6 +263,7 @@ HISTORY_LABELS = {
     "sla_warned": _("SLA deadline near"),
     "sla_breached": _("SLA deadline passed"),
     "escalated": _("escalated"),
+    "escalation_failed": _("escalation failed"),
 }
 
 
