@@ -137,7 +137,7 @@ def test_two_cases_at_once_never_take_an_agent_past_capacity(desk: Desk) -> None
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("strategy", [Queue.Assignment.ROUND_ROBIN, Queue.Assignment.LEAST_LOAD])
+@pytest.mark.parametrize("strategy", list(Queue.Assignment.values)[1:])
 def test_postgresql_and_python_agree_on_who_is_next(desk: Desk, strategy: str) -> None:
     from luukku.core.models import Team
     from luukku.desk.assignment import _candidates_in_sql, candidates_here
@@ -222,3 +222,39 @@ def test_the_supervisor_board_shows_waiting_work_risk_presence_and_load(desk: De
     assert "Kari" in page and "1 / 10" in page
     assert client.login(username="kari", password=PASSWORD)
     assert client.get("/desk/board/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_skills_decide_who_gets_a_finnish_tenancy_case(desk: Desk) -> None:
+    from django.test import Client
+
+    from luukku.desk.models import AgentSkill, Skill
+    from tests.factories import PASSWORD
+
+    _queue(desk, Queue.Assignment.SKILLS)
+    swede, finn, expert = _agents(desk, "swede", "finn", "expert")
+    finnish = Skill.objects.create(name="Finnish", language="fi")
+    law = Skill.objects.create(name="Tenancy law")
+    law.categories.add(desk.repairs)
+    AgentSkill.objects.create(user=finn, skill=finnish, level=5)
+    AgentSkill.objects.create(user=finn, skill=law, level=1)
+    AgentSkill.objects.create(user=expert, skill=finnish, level=3)
+    AgentSkill.objects.create(user=expert, skill=law, level=5)
+    desk.customer.preferred_language = "fi"
+    desk.customer.save()
+
+    plain = open_case(queue=desk.housing, subject="Hei", by=None, person=desk.customer)
+    assert Case.objects.get(pk=plain.pk).assignee == finn  # Finnish 5 beats 3
+    legal = open_case(
+        queue=desk.housing, subject="Vuokra", by=None, person=desk.customer, category=desk.repairs
+    )
+    assert Case.objects.get(pk=legal.pk).assignee == expert  # 3 + 5 beats 5 + 1
+    nobody = open_case(queue=desk.housing, subject="Hello", by=None)
+    assert Case.objects.get(pk=nobody.pk).assignee in (swede, finn, expert)  # needs nothing
+
+    user_with(Role.ADMINISTRATOR, desk.tree.housing, username="sup")
+    client = Client()
+    assert client.login(username="sup", password=PASSWORD)
+    client.post(f"/desk/setup/skills/{law.pk}/", {"form": "agent", "user": swede.pk, "level": "4"})
+    assert AgentSkill.objects.get(user=swede, skill=law).level == 4
+    assert "Tenancy law" in client.get("/desk/setup/").content.decode()

@@ -20,13 +20,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from luukku.core.bulk import array_cursor
 from luukku.core.models import Absence, Membership, Presence, Role, Team, User, WorkingHours
-from luukku.desk.models import DONE, AssignmentTurn, Case, Queue
+from luukku.desk.models import (
+    DONE,
+    AgentSkill,
+    AssignmentTurn,
+    Case,
+    Category,
+    Queue,
+    Skill,
+)
 
 WORKERS = (Role.AGENT, Role.SUPERVISOR)
 NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
@@ -38,6 +46,50 @@ class Candidate:
     capacity: int
     load: int
     last_turn: datetime.datetime
+    score: int = 0  # the agent's levels in the skills the case needs
+
+
+def needs_of(case: Case | None) -> frozenset[int]:
+    """The skills a case needs: those its category (or one above it) needs, and the
+    language skill of its customer's language."""
+    if case is None:
+        return frozenset()
+    line: list[int] = []
+    category_id = case.category_id
+    while category_id is not None and category_id not in line:
+        line.append(category_id)
+        category_id = (
+            Category.objects.filter(pk=category_id).values_list("parent_id", flat=True).first()
+        )
+    person = case.person
+    language = person.preferred_language if person is not None else ""
+    wanted = Q(categories__in=line) if line else Q(pk__in=[])
+    if language:
+        wanted |= Q(language=language)
+    return frozenset(Skill.objects.filter(wanted).values_list("pk", flat=True).distinct())
+
+
+def skills_of(user_ids: list[int]) -> dict[int, dict[int, int]]:
+    found: dict[int, dict[int, int]] = {}
+    for user_id, skill_id, level in AgentSkill.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "skill_id", "level"
+    ):
+        found.setdefault(user_id, {})[skill_id] = level
+    return found
+
+
+def _by_skills(
+    found: list[Candidate], skills: dict[int, dict[int, int]], needs: frozenset[int]
+) -> list[Candidate]:
+    """Those who have every skill needed, best (highest levels in them) first."""
+    able = []
+    for candidate in found:
+        mine = skills.get(candidate.user_id, {})
+        if needs <= set(mine):
+            candidate.score = sum(mine[s] for s in needs)
+            able.append(candidate)
+    able.sort(key=lambda c: (-c.score, c.load, c.last_turn, c.user_id))
+    return able
 
 
 def _eligible(queue: Queue, team_id: int | None) -> list[User]:
@@ -89,18 +141,26 @@ def _zones(users: list[User]) -> dict[int, str]:
 
 
 def candidates(
-    queue: Queue, *, team_id: int | None = None, now: datetime.datetime | None = None
+    queue: Queue,
+    *,
+    team_id: int | None = None,
+    now: datetime.datetime | None = None,
+    needs: frozenset[int] = frozenset(),
 ) -> list[Candidate]:
     """Agents who could take a case of the queue now, best first: from the queue's
     roster and PostgreSQL's counts, or all here (the embedded SQLite)."""
     now = now or timezone.now()
     if connection.vendor == "postgresql":
-        return _candidates_in_sql(queue, team_id, now)
-    return candidates_here(queue, team_id=team_id, now=now)
+        return _candidates_in_sql(queue, team_id, now, needs)
+    return candidates_here(queue, team_id=team_id, now=now, needs=needs)
 
 
 def candidates_here(
-    queue: Queue, *, team_id: int | None = None, now: datetime.datetime | None = None
+    queue: Queue,
+    *,
+    team_id: int | None = None,
+    now: datetime.datetime | None = None,
+    needs: frozenset[int] = frozenset(),
 ) -> list[Candidate]:
     """The same as `_candidates_in_sql`, in Python over a few queries."""
     now = now or timezone.now()
@@ -121,6 +181,8 @@ def candidates_here(
         for u in people
         if loads.get(u.pk, 0) < u.capacity
     ]
+    if queue.assignment == Queue.Assignment.SKILLS:
+        return _by_skills(found, skills_of(ids), needs)
     return _ordered(queue, found)
 
 
@@ -145,6 +207,7 @@ class Roster:
     zones: dict[int, str]
     hours: dict[int, list[tuple[int, datetime.time, datetime.time]]]
     absences: dict[int, list[tuple[datetime.date, datetime.date]]]
+    skills: dict[int, dict[int, int]]
 
     def on_duty(self, now: datetime.datetime) -> list[int]:
         working = []
@@ -171,7 +234,7 @@ def forget_rosters(*_args: Any, **_kwargs: Any) -> None:
     _rosters.clear()
 
 
-for _model in (Membership, WorkingHours, Absence):
+for _model in (Membership, WorkingHours, Absence, AgentSkill):
     post_save.connect(forget_rosters, sender=_model, dispatch_uid=f"roster-{_model.__name__}")
     post_delete.connect(forget_rosters, sender=_model, dispatch_uid=f"roster-d-{_model.__name__}")
 m2m_changed.connect(forget_rosters, sender=Team.members.through, dispatch_uid="roster-team")
@@ -197,7 +260,7 @@ def _roster(queue: Queue, team_id: int | None) -> Roster:
         starts_on__lte=soon,
     ).values_list("user_id", "starts_on", "ends_on"):
         absences.setdefault(user_id, []).append((starts_on, ends_on))
-    roster = Roster(time.monotonic(), _zones(people), hours, absences)
+    roster = Roster(time.monotonic(), _zones(people), hours, absences, skills_of(ids))
     _rosters[key] = roster
     return roster
 
@@ -222,17 +285,27 @@ _ORDER = {
 
 
 def _candidates_in_sql(
-    queue: Queue, team_id: int | None, now: datetime.datetime
+    queue: Queue,
+    team_id: int | None,
+    now: datetime.datetime,
+    needs: frozenset[int] = frozenset(),
 ) -> list[Candidate]:
-    ids = _roster(queue, team_id).on_duty(now)
+    roster = _roster(queue, team_id)
+    ids = roster.on_duty(now)
+    by_skills = queue.assignment == Queue.Assignment.SKILLS
+    if by_skills:  # only who has every skill needed; the best of them chosen here
+        ids = [pk for pk in ids if needs <= set(roster.skills.get(pk, {}))]
     if not ids:
         return []
-    sql = _CANDIDATES_SQL.format(order=_ORDER.get(queue.assignment, _ORDER["round_robin"]))
-    params: dict[str, Any] = {"queue": queue.pk, "ids": ids, "limit": LIMIT}
+    order = _ORDER["least_load"] if by_skills else _ORDER.get(queue.assignment)
+    sql = _CANDIDATES_SQL.format(order=order or _ORDER["round_robin"])
+    limit = len(ids) if by_skills else LIMIT
+    params: dict[str, Any] = {"queue": queue.pk, "ids": ids, "limit": limit}
     with array_cursor() as cursor:  # bound on the server: prepared once per connection
         cursor.execute(sql, params, prepare=True)
         rows = cursor.fetchall()
-    return [Candidate(r[0], r[1], r[2], r[3] or NEVER) for r in rows]
+    found = [Candidate(r[0], r[1], r[2], r[3] or NEVER) for r in rows]
+    return _by_skills(found, roster.skills, needs) if by_skills else found
 
 
 def _still_free(user_id: int) -> bool:
@@ -253,12 +326,17 @@ def _still_free(user_id: int) -> bool:
 
 
 def pick_agent(
-    queue: Queue, *, team_id: int | None = None, now: datetime.datetime | None = None
+    queue: Queue,
+    *,
+    team_id: int | None = None,
+    now: datetime.datetime | None = None,
+    case: Case | None = None,
 ) -> User | None:
     """The agent the next case of the queue goes to, taken for it (call within the
     transaction that assigns the case): None when nobody can take it now."""
     now = now or timezone.now()
-    for candidate in candidates(queue, team_id=team_id, now=now):
+    needs = needs_of(case) if queue.assignment == Queue.Assignment.SKILLS else frozenset()
+    for candidate in candidates(queue, team_id=team_id, now=now, needs=needs):
         # Lock the agent and count again: another transaction may have just given them one.
         if not _still_free(candidate.user_id):
             continue

@@ -281,7 +281,7 @@ def assign_automatically(case: Case) -> User | None:
     """Give a new or waiting case to the agent its queue's strategy picks, if any."""
     if case.queue.assignment == Queue.Assignment.MANUAL or case.status in DONE:
         return None
-    agent = pick_agent(case.queue)
+    agent = pick_agent(case.queue, case=case)
     if agent is None:
         return None
     case.assignee = agent
@@ -341,7 +341,7 @@ def _apply_routing(case: Case, decision: rules.Decision) -> None:
         case.assignee = User.objects.get(username=actions["assign_user"])
         fields.append("assignee")
     elif "assign_team" in actions:
-        agent = pick_agent(case.queue, team_id=actions["assign_team"])
+        agent = pick_agent(case.queue, team_id=actions["assign_team"], case=case)
         if agent is not None:
             case.assignee = agent
             fields.append("assignee")

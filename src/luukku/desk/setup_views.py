@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from luukku.core.access import (
     units_where,
 )
 from luukku.core.models import User
-from luukku.desk.models import CaseStatus, Category, Queue, RoutingRule, SlaPolicy
+from luukku.desk.models import CaseStatus, Category, Queue, RoutingRule, Skill, SlaPolicy
 
 
 class QueueForm(forms.ModelForm[Queue]):
@@ -100,6 +100,9 @@ def setup(request: HttpRequest) -> HttpResponse:
             "categories": _tree(Category.objects.filter(org_unit__in=units)),
             "statuses": CaseStatus.objects.all(),
             "sla_policies": SlaPolicy.objects.filter(org_unit__in=units).select_related("org_unit"),
+            "skills": Skill.objects.prefetch_related("categories").annotate(
+                agent_count=Count("agents")
+            ),
             "routing_rules": RoutingRule.objects.filter(org_unit__in=units).select_related(
                 "org_unit"
             ),

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from luukku.desk import answer_views, mailbox_views, rule_views, setup_views, sla_views, views
+from luukku.desk import (
+    answer_views,
+    mailbox_views,
+    rule_views,
+    setup_views,
+    skill_views,
+    sla_views,
+    views,
+)
 
 app_name = "desk"
 
@@ -37,6 +45,8 @@ urlpatterns = [
     path("setup/queues/<int:queue_id>/", setup_views.queue_edit, name="queue_edit"),
     path("setup/categories/new/", setup_views.category_edit, name="category_create"),
     path("setup/categories/<int:category_id>/", setup_views.category_edit, name="category_edit"),
+    path("setup/skills/new/", skill_views.skill_edit, name="skill_create"),
+    path("setup/skills/<int:skill_id>/", skill_views.skill_edit, name="skill_edit"),
     path("setup/rules/new/", rule_views.rule_edit, name="rule_create"),
     path("setup/rules/<int:rule_id>/", rule_views.rule_edit, name="rule_edit"),
     path("setup/sla/new/", sla_views.policy_edit, name="sla_policy_create"),

@@ -16,6 +16,7 @@ from luukku.desk.models.queues import (
 )
 from luukku.desk.models.rules import RoutingRule
 from luukku.desk.models.settings import DeskSettings
+from luukku.desk.models.skills import AgentSkill, Skill
 from luukku.desk.models.sla import (
     ClockState,
     Escalation,
@@ -30,6 +31,7 @@ from luukku.desk.models.sla import (
 __all__ = [
     "DONE",
     "AgentLoad",
+    "AgentSkill",
     "AssignmentTurn",
     "Attachment",
     "Case",
@@ -50,6 +52,7 @@ __all__ = [
     "QueueChange",
     "RoutingRule",
     "SavedView",
+    "Skill",
     "SlaClock",
     "SlaEvent",
     "SlaPolicy",

@@ -31,6 +31,7 @@ class Queue(models.Model):
         MANUAL = "manual", _("Manual: agents take cases")
         ROUND_ROBIN = "round_robin", _("Round robin")
         LEAST_LOAD = "least_load", _("Least open cases first")
+        SKILLS = "skills", _("Best skills first")
 
     assignment = models.CharField(
         _("assignment"),
