@@ -12,13 +12,22 @@ from django.db.models import F
 from django.utils import timezone
 
 from luukku.customers.models import Person
-from luukku.desk.models import DONE, Case, Direction, Message, Queue, StatusCategory
+from luukku.desk.models import (
+    DONE,
+    Case,
+    ClassifierVersion,
+    Direction,
+    Message,
+    Queue,
+    StatusCategory,
+)
 from luukku.desk.numbering import next_case_numbers
 from luukku.desk.rules import compiled_rules
 from luukku.desk.services import (
     Change,
     NewMessage,
     assign_automatically,
+    classify_new_case,
     message_row,
     record_changes,
     route_case,
@@ -67,9 +76,12 @@ def open_cases(new: list[NewCase]) -> list[Case]:
         ]
     )
     automatic = {q.pk for q in {spec.queue for spec in new} if q.assignment != "manual"}
-    if compiled_rules() or automatic:  # as open_case does, one case at a time
+    learnt = ClassifierVersion.objects.filter(is_active=True).exists()
+    if compiled_rules() or automatic or learnt:  # as open_case does, one case at a time
         for case, spec in zip(cases, new, strict=True):
             route_case(case, trigger="created", first=spec.first)
+            if learnt:
+                classify_new_case(case, spec.first.text)
             if case.assignee_id is None:
                 assign_automatically(case)
     return cases

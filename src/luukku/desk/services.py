@@ -21,7 +21,7 @@ from luukku.core import webhooks
 from luukku.core.models import User
 from luukku.customers.actions.timeline import NewEvent, append_events, append_one
 from luukku.customers.models import Organization, Person, Sensitivity
-from luukku.desk import attachments, live, rules, sla, staff_alerts
+from luukku.desk import attachments, classifier, live, rules, sla, staff_alerts
 from luukku.desk.access import may_work
 from luukku.desk.answers import AnswerError, fill_in
 from luukku.desk.assignment import pick_agent
@@ -272,9 +272,36 @@ def open_case(
         _message(case, first_direction, by, first)
     _record(case, by, "case_created", {"queue": queue.slug, "channel": channel})
     route_case(case, trigger="created", first=first)
+    classify_new_case(case, first.text if first else "")
     if case.assignee_id is None:
         assign_automatically(case)
     return case
+
+
+def classify_new_case(case: Case, text: str) -> classifier.Guess | None:
+    """A new case without a category: the classifier sets one when it is sure enough,
+    else suggests it to the agent."""
+    if case.category_id is not None:
+        return None
+    guess = classifier.guess(case, text)
+    if guess is None:
+        return None
+    if guess.sure:
+        case.category_id = guess.category_id
+        details = {
+            "category": [None, guess.category_id],
+            "automatic": True,
+            "confidence": round(guess.confidence, 3),
+            "classifier_version": guess.version,
+        }
+        _changed(case, None, "classified", details, fields=["category"])
+    else:
+        case.suggested_category_id = guess.category_id
+        case.suggestion_confidence = guess.confidence
+        Case.objects.filter(pk=case.pk).update(
+            suggested_category_id=guess.category_id, suggestion_confidence=guess.confidence
+        )
+    return guess
 
 
 def assign_automatically(case: Case) -> User | None:

@@ -21,8 +21,18 @@ from luukku.core.access import (
     staff,
     units_where,
 )
+from luukku.core.jobs import enqueue_on_commit
 from luukku.core.models import User
-from luukku.desk.models import CaseStatus, Category, Queue, RoutingRule, Skill, SlaPolicy
+from luukku.desk.models import (
+    CaseStatus,
+    Category,
+    ClassifierVersion,
+    Queue,
+    RoutingRule,
+    Skill,
+    SlaPolicy,
+)
+from luukku.desk.tasks import train_case_classifiers
 
 
 class QueueForm(forms.ModelForm[Queue]):
@@ -103,6 +113,9 @@ def setup(request: HttpRequest) -> HttpResponse:
             "skills": Skill.objects.prefetch_related("categories").annotate(
                 agent_count=Count("agents")
             ),
+            "classifiers": ClassifierVersion.objects.filter(org_unit__in=units)
+            .defer("model")
+            .select_related("org_unit")[:20],
             "routing_rules": RoutingRule.objects.filter(org_unit__in=units).select_related(
                 "org_unit"
             ),
@@ -173,3 +186,35 @@ def status_edit(request: HttpRequest, status_id: int | None = None) -> HttpRespo
     actor = staff(request)
     require_organization_admin(actor)
     return _edit(request, StatusForm, CaseStatus.objects.all(), status_id, _("New status"))
+
+
+@login_required
+def classifier_train(request: HttpRequest) -> HttpResponse:
+    """Start a training now (the worker runs it); new versions show on the setup page."""
+    actor = staff(request)
+    require(actor, Perm.DESK_MANAGE)
+    if request.method == "POST":
+        enqueue_on_commit(train_case_classifiers)
+        messages.success(request, _("Training started; the new versions appear here when done."))
+    return redirect("desk:setup")
+
+
+@login_required
+def classifier_threshold(request: HttpRequest, version_id: int) -> HttpResponse:
+    actor = staff(request)
+    require(actor, Perm.DESK_MANAGE)
+    version = (
+        ClassifierVersion.objects.filter(org_unit__in=_managed_units(actor), pk=version_id)
+        .defer("model")
+        .first()
+    )
+    try:
+        threshold = float(request.POST.get("threshold", "")) / 100
+    except ValueError:
+        threshold = -1.0
+    if version is None or not 0 <= threshold <= 1:
+        messages.error(request, _("Give a confidence between 0 and 100."))
+        return redirect("desk:setup")
+    ClassifierVersion.objects.filter(pk=version.pk).update(threshold=threshold)
+    messages.success(request, _("Saved."))
+    return redirect("desk:setup")

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from luukku.core.jobs import job, periodic
-from luukku.desk import services, sla_scheduler
+from luukku.desk import classifier, services, sla_scheduler
 from luukku.desk.assignment import on_duty
 from luukku.desk.models import DONE, Case, Queue, SlaPolicy, StatusCategory
 
@@ -77,3 +77,10 @@ def balance_assignments() -> dict[str, int]:
                     break  # nobody can take more now
                 given += 1
     return {"returned": returned, "given": given}
+
+
+@periodic(every=datetime.timedelta(hours=24))
+@job(max_attempts=2)
+def train_case_classifiers() -> dict[str, float]:
+    """Learn again from every unit's resolved cases (also started from the setup page)."""
+    return classifier.train_all()

@@ -45,6 +45,12 @@ urlpatterns = [
     path("setup/queues/<int:queue_id>/", setup_views.queue_edit, name="queue_edit"),
     path("setup/categories/new/", setup_views.category_edit, name="category_create"),
     path("setup/categories/<int:category_id>/", setup_views.category_edit, name="category_edit"),
+    path("setup/classifier/train/", setup_views.classifier_train, name="classifier_train"),
+    path(
+        "setup/classifier/<int:version_id>/threshold/",
+        setup_views.classifier_threshold,
+        name="classifier_threshold",
+    ),
     path("setup/skills/new/", skill_views.skill_edit, name="skill_create"),
     path("setup/skills/<int:skill_id>/", skill_views.skill_edit, name="skill_edit"),
     path("setup/rules/new/", rule_views.rule_edit, name="rule_create"),

@@ -2,6 +2,7 @@
 
 from luukku.desk.models.answers import StandardAnswer
 from luukku.desk.models.cases import Case, CaseChannel, HistoryEntry, Priority, Tag
+from luukku.desk.models.classifier import ClassifierVersion
 from luukku.desk.models.live import QueueChange
 from luukku.desk.models.messages import Attachment, Delivery, Direction, Message
 from luukku.desk.models.queues import (
@@ -38,6 +39,7 @@ __all__ = [
     "CaseChannel",
     "CaseStatus",
     "Category",
+    "ClassifierVersion",
     "ClockState",
     "Delivery",
     "DeskSettings",

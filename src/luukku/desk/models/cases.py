@@ -172,6 +172,16 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("SLA policy"),
     )
+    # The classifier's guess when it was not sure enough to set the category.
+    suggested_category = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested category"),
+    )
+    suggestion_confidence = models.FloatField(null=True, blank=True)
     # The soonest deadline of its running SLA clocks, and when that one warns (desk/sla.py).
     sla_due_at = models.DateTimeField(_("due"), null=True, blank=True)
     sla_warn_at = models.DateTimeField(null=True, blank=True)
