@@ -12,6 +12,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from luukku.customers.models import Person
+from luukku.desk.automation import assign_automatically, classify_new_case, route_case
+from luukku.desk.changes import Change, NewMessage, message_row, record_changes
 from luukku.desk.models import (
     DONE,
     Case,
@@ -23,15 +25,6 @@ from luukku.desk.models import (
 )
 from luukku.desk.numbering import next_case_numbers
 from luukku.desk.rules import compiled_rules
-from luukku.desk.services import (
-    Change,
-    NewMessage,
-    assign_automatically,
-    classify_new_case,
-    message_row,
-    record_changes,
-    route_case,
-)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from luukku.channels.sms.send import queue_sms
 from luukku.core.middleware import preferred_language
 from luukku.core.models import Membership, Notification, NotificationEvent, Role, User
 from luukku.core.notifications import notify, notify_event, record_delivery
-from luukku.desk import services
+from luukku.desk import automation
 from luukku.desk.models import (
     Case,
     Escalation,
@@ -125,7 +125,7 @@ def _run_steps(clock: SlaClock, kind: str, steps: list[EscalationStep]) -> int:
             "notified": [p.get_username() for p in people],
         }
         if step.raise_priority or step.reassign_to_id:
-            services.escalate_case(
+            automation.escalate_case(
                 case,
                 raise_priority=step.raise_priority,
                 reassign_to=step.reassign_to,

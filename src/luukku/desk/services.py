@@ -8,8 +8,6 @@ written to the case history, to the customer's timeline, and to webhooks.
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -17,221 +15,40 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luukku.channels.inbound import InboundAttachment
-from luukku.core import webhooks
 from luukku.core.models import User
-from luukku.customers.actions.timeline import NewEvent, append_events, append_one
-from luukku.customers.models import Organization, Person, Sensitivity
-from luukku.desk import attachments, classifier, live, rules, sla, staff_alerts
+from luukku.customers.models import Organization, Person
+from luukku.desk import attachments, automation, live
 from luukku.desk.access import may_work
-from luukku.desk.answers import AnswerError, fill_in
-from luukku.desk.assignment import pick_agent
+from luukku.desk.changes import (
+    LOCK_FOR,
+    CaseError,
+    CaseLocked,
+    Change,
+    NewMessage,
+    StaleCase,
+    message_row,
+    record_changes,
+)
+from luukku.desk.changes import add_message as _message
+from luukku.desk.changes import fresh_case as _fresh
+from luukku.desk.changes import locked_row as _row
+from luukku.desk.changes import record_change as _record
+from luukku.desk.changes import save_change as _changed
 from luukku.desk.models import (
     DONE,
     Case,
     CaseChannel,
     CaseStatus,
     Category,
-    Delivery,
     Direction,
     HistoryEntry,
     Message,
     Priority,
     Queue,
-    StandardAnswer,
     StatusCategory,
-    Tag,
 )
 from luukku.desk.numbering import next_case_number
 from luukku.desk.outbound import send_reply
-
-LOCK_FOR = datetime.timedelta(seconds=90)
-
-
-class CaseError(ValueError):
-    """A change that cannot be made, with a message for the person who tried."""
-
-
-class StaleCase(CaseError):
-    """The case changed after the actor loaded it; `activity` is what happened since."""
-
-    def __init__(self, case: Case, activity: list[HistoryEntry]) -> None:
-        super().__init__(
-            _("The case changed while you were working on it. Read the new activity and try again.")
-        )
-        self.case = case
-        self.activity = activity
-
-
-class CaseLocked(CaseError):
-    """Someone else is working on the case."""
-
-    def __init__(self, case: Case) -> None:
-        holder = case.locked_by.get_full_name() or case.locked_by.get_username()  # type: ignore[union-attr]
-        super().__init__(
-            _("%(name)s is working on this case. Take it over to answer.") % {"name": holder}
-        )
-        self.case = case
-
-
-@dataclass
-class NewMessage:
-    """A message as a channel or a form hands it over."""
-
-    text: str
-    html: str = ""
-    sender: str = ""
-    recipients: list[str] = field(default_factory=list)
-    subject: str = ""
-    external_id: str = ""
-    thread_refs: list[str] = field(default_factory=list)
-    threading_reason: str = ""
-    attachments: list[InboundAttachment] = field(default_factory=list)
-
-
-def _row(case: Case) -> Case:
-    """The case as stored, locked until the transaction ends."""
-    rows = Case.objects.select_for_update(of=("self",))
-    # What the change's history, timeline event and webhook need, in the same query.
-    return rows.select_related("locked_by", "person", "org_unit").get(pk=case.pk)
-
-
-def _fresh(case: Case, by: User | None, version: int | None, *, needs_lock: bool) -> Case:
-    """The case row, locked for this transaction, after checking the version the actor saw
-    and that nobody else is working on it."""
-    current = _row(case)
-    if version is not None and current.version != version:
-        activity = list(
-            HistoryEntry.objects.filter(case=current, details__version__gt=version)
-            .select_related("actor")
-            .order_by("at", "id")
-        )
-        raise StaleCase(current, activity)
-    holder = current.working_on_it
-    if needs_lock and by is not None and holder is not None and holder.pk != by.pk:
-        raise CaseLocked(current)
-    return current
-
-
-def _changed(
-    case: Case,
-    by: User | None,
-    kind: str,
-    details: dict[str, Any],
-    *,
-    fields: list[str],
-    timeline: dict[str, Any] | None = None,
-) -> None:
-    """Save a change: a new version, a history entry, the customer's timeline, webhooks."""
-    case.version += 1
-    case.save(update_fields=[*fields, "version", "updated_at"])
-    _record(case, by, kind, details, timeline=timeline)
-
-
-def _record(
-    case: Case,
-    by: User | None,
-    kind: str,
-    details: dict[str, Any],
-    *,
-    timeline: dict[str, Any] | None = None,
-) -> None:
-    """Tell of the case's current version: history, the customer's timeline, webhooks."""
-    record_changes([Change(case, kind, details, case.version, by=by, timeline=timeline)])
-
-
-@dataclass
-class Change:
-    """A change to a case, at the version it made."""
-
-    case: Case
-    kind: str
-    details: dict[str, Any]
-    version: int
-    by: User | None = None
-    timeline: dict[str, Any] | None = None  # more for the customer's timeline event
-
-
-def record_changes(changes: list[Change]) -> None:
-    """History entries, the customers' timeline events, webhooks and the live feed of
-    changes to cases, one statement each however many there are."""
-    if not changes:
-        return
-    HistoryEntry.objects.bulk_create(
-        [
-            HistoryEntry(
-                case=c.case, actor=c.by, kind=c.kind, details={**c.details, "version": c.version}
-            )
-            for c in changes
-        ]
-    )
-    now = timezone.now()
-    events = [
-        NewEvent(
-            person_id=c.case.person_id,
-            type=f"desk.{c.kind}",
-            occurred_at=now,
-            source="desk",
-            org_unit_id=c.case.org_unit_id,
-            sensitivity=c.case.sensitivity,
-            payload={"case": c.case.number, "subject": c.case.subject, **(c.timeline or {})},
-        )
-        for c in changes
-        if c.case.person_id is not None
-    ]
-    if len(events) == 1:
-        append_one(events[0])
-    else:
-        append_events(events)
-    webhooks.emit_many(
-        [
-            (
-                "case.created" if c.kind == "case_created" else "case.updated",
-                {"case": c.case.number, "change": c.kind, "version": c.version},
-                c.case.org_unit,
-                c.case.sensitivity == Sensitivity.RESTRICTED,
-            )
-            for c in changes
-        ]
-    )
-    sla.follow_changes([(c.case, c.kind) for c in changes])
-    staff_alerts.tell_staff(changes)
-    for queue_id in sorted({c.case.queue_id for c in changes}):
-        live.announce(queue_id)
-
-
-def _message(case: Case, direction: str, by: User | None, new: NewMessage) -> Message:
-    message = _new_message(case, direction, by, new)
-    if new.attachments:
-        refused = attachments.keep(message, new.attachments)
-        if refused:
-            message.problems = "\n".join(refused)
-            message.save(update_fields=["problems"])
-    return message
-
-
-def _new_message(case: Case, direction: str, by: User | None, new: NewMessage) -> Message:
-    message = message_row(case, direction, by, new)
-    message.save(force_insert=True)
-    return message
-
-
-def message_row(case: Case, direction: str, by: User | None, new: NewMessage) -> Message:
-    """The message as it will be stored, not yet saved (`bulk` saves many at once)."""
-    return Message(
-        case=case,
-        direction=direction,
-        channel=case.channel if direction != Direction.NOTE else CaseChannel.STAFF,
-        author=by,
-        sender=new.sender,
-        recipients=new.recipients,
-        subject=(new.subject or case.subject)[:300],
-        body_text=new.text,
-        body_html=new.html,
-        delivery=Delivery.QUEUED if direction == Direction.OUTBOUND else Delivery.NONE,
-        external_id=new.external_id,
-        thread_refs=new.thread_refs,
-        threading_reason=new.threading_reason[:300],
-    )
 
 
 def require_worker(user: User, case: Case) -> None:
@@ -271,113 +88,11 @@ def open_case(
     if first is not None:
         _message(case, first_direction, by, first)
     _record(case, by, "case_created", {"queue": queue.slug, "channel": channel})
-    route_case(case, trigger="created", first=first)
-    classify_new_case(case, first.text if first else "")
+    automation.route_case(case, trigger="created", first=first)
+    automation.classify_new_case(case, first.text if first else "")
     if case.assignee_id is None:
-        assign_automatically(case)
+        automation.assign_automatically(case)
     return case
-
-
-def classify_new_case(case: Case, text: str) -> classifier.Guess | None:
-    """A new case without a category: the classifier sets one when it is sure enough,
-    else suggests it to the agent."""
-    if case.category_id is not None:
-        return None
-    guess = classifier.guess(case, text)
-    if guess is None:
-        return None
-    if guess.sure:
-        case.category_id = guess.category_id
-        details = {
-            "category": [None, guess.category_id],
-            "automatic": True,
-            "confidence": round(guess.confidence, 3),
-            "classifier_version": guess.version,
-        }
-        _changed(case, None, "classified", details, fields=["category"])
-    else:
-        case.suggested_category_id = guess.category_id
-        case.suggestion_confidence = guess.confidence
-        Case.objects.filter(pk=case.pk).update(
-            suggested_category_id=guess.category_id, suggestion_confidence=guess.confidence
-        )
-    return guess
-
-
-def assign_automatically(case: Case) -> User | None:
-    """Give a new or waiting case to the agent its queue's strategy picks, if any."""
-    if case.queue.assignment == Queue.Assignment.MANUAL or case.status in DONE:
-        return None
-    agent = pick_agent(case.queue, case=case)
-    if agent is None:
-        return None
-    case.assignee = agent
-    _changed(
-        case, None, "assigned", {"to": agent.get_username(), "automatic": True}, fields=["assignee"]
-    )
-    return agent
-
-
-@transaction.atomic
-def return_to_queue(case: Case, *, reason: str) -> Case:
-    """An agent who went away leaves a case nobody has answered: back to the queue."""
-    case = _fresh(case, None, None, needs_lock=False)
-    before = case.assignee.get_username() if case.assignee else ""
-    case.assignee = None
-    _changed(
-        case, None, "assigned", {"from": before, "to": "", "reason": reason}, fields=["assignee"]
-    )
-    return case
-
-
-def route_case(
-    case: Case, *, trigger: str, first: NewMessage | None = None, mailbox: str = ""
-) -> rules.Decision:
-    """Run the routing rules for a case just created or changed, and do what they say."""
-    compiled = rules.compiled_rules()
-    if not compiled:
-        return rules.Decision()
-    facts = rules.facts_for(
-        case,
-        sender=first.sender if first else "",
-        text=first.text if first else "",
-        mailbox=mailbox or (first.recipients[0] if first and first.recipients else ""),
-    )
-    decision = rules.decide(case, facts, trigger=trigger, rules=compiled)
-    if decision.routed:
-        _apply_routing(case, decision)
-    return decision
-
-
-def _apply_routing(case: Case, decision: rules.Decision) -> None:
-    """A routing decision's changes to the case, as one change in its history."""
-    actions, fields = decision.actions, []
-    if "queue" in actions and actions["queue"] != case.queue.slug:
-        queue = Queue.objects.select_related("org_unit").get(slug=actions["queue"])
-        case.queue, case.org_unit, case.sensitivity = queue, queue.org_unit, queue.sensitivity
-        fields += ["queue", "org_unit", "sensitivity"]
-    for name, attribute in (
-        ("priority", "priority"),
-        ("category", "category_id"),
-        ("sla_policy", "sla_policy_id"),
-    ):
-        if name in actions and getattr(case, attribute) != actions[name]:
-            setattr(case, attribute, actions[name])
-            fields.append(attribute.removesuffix("_id"))
-    if "assign_user" in actions:
-        case.assignee = User.objects.get(username=actions["assign_user"])
-        fields.append("assignee")
-    elif "assign_team" in actions:
-        agent = pick_agent(case.queue, team_id=actions["assign_team"], case=case)
-        if agent is not None:
-            case.assignee = agent
-            fields.append("assignee")
-    if actions.get("tags"):
-        case.tags.add(*[Tag.objects.get_or_create(name=t[:50])[0] for t in actions["tags"]])
-    details = {"rules": decision.matched, "actions": actions}
-    _changed(case, None, "routed", details, fields=fields)
-    if "answer" in actions:
-        send_standard_answer(case, answer_id=actions["answer"])
 
 
 def _check_files(files: list[InboundAttachment]) -> None:
@@ -496,7 +211,7 @@ def change_status(
         fields=fields,
         timeline={"status": category},
     )
-    route_case(case, trigger="updated")
+    automation.route_case(case, trigger="updated")
     return case
 
 
@@ -526,7 +241,7 @@ def classify_case(
         case.category = category
     if changes:
         _changed(case, by, "classified", changes, fields=["priority", "category"])
-        route_case(case, trigger="updated")
+        automation.route_case(case, trigger="updated")
     return case
 
 
@@ -670,51 +385,13 @@ def claim_case(case: Case, *, by: User, take_over: bool = False) -> Case:
     return current
 
 
-RAISED = {
-    Priority.LOW: Priority.NORMAL,
-    Priority.NORMAL: Priority.HIGH,
-    Priority.HIGH: Priority.URGENT,
-    Priority.URGENT: Priority.URGENT,
-}
-
-
-@transaction.atomic
-def escalate_case(
-    case: Case,
-    *,
-    raise_priority: bool,
-    reassign_to: User | None,
-    details: dict[str, Any],
-) -> Case:
-    """An SLA escalation's change to the case: one step more urgent, or another assignee."""
-    case = _fresh(case, None, None, needs_lock=False)
-    fields = []
-    if raise_priority and case.priority != RAISED[Priority(case.priority)]:
-        details = {**details, "priority": [case.priority, RAISED[Priority(case.priority)]]}
-        case.priority = RAISED[Priority(case.priority)]
-        fields.append("priority")
-    if reassign_to is not None and case.assignee_id != reassign_to.pk:
-        details = {**details, "assignee": reassign_to.get_username()}
-        case.assignee = reassign_to
-        fields.append("assignee")
-    _changed(case, None, "escalated", details, fields=fields)
-    return case
-
-
-def send_standard_answer(case: Case, *, answer_id: int) -> Message | None:
-    """A routing rule's answer: the standard answer filled in for the case, sent as a
-    reply (by email for an email case) with no agent as its author."""
-    answer = StandardAnswer.objects.filter(pk=answer_id, is_active=True).first()
-    if answer is None:
-        return None
-    try:
-        text = fill_in(answer, case, None)
-    except AnswerError as error:
-        HistoryEntry.objects.create(
-            case=case, kind="routed", details={"answer": answer_id, "problem": str(error)}
-        )
-        return None
-    message = _message(case, Direction.OUTBOUND, None, NewMessage(text=text))
-    send_reply(case, message)
-    _changed(case, None, "replied", {"message": message.pk, "answer": answer.title}, fields=[])
-    return message
+__all__ = [
+    "LOCK_FOR",
+    "CaseError",
+    "CaseLocked",
+    "Change",
+    "NewMessage",
+    "StaleCase",
+    "message_row",
+    "record_changes",
+]

@@ -17,7 +17,7 @@ from luukku.desk.access import may_see
 from luukku.desk.models import Case, Message
 
 if TYPE_CHECKING:
-    from luukku.desk.services import Change
+    from luukku.desk.changes import Change
 
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from luukku.core.jobs import job, periodic
-from luukku.desk import classifier, services, sla_scheduler
+from luukku.desk import automation, classifier, sla_scheduler
 from luukku.desk.assignment import on_duty
 from luukku.desk.models import DONE, Case, Queue, SlaPolicy, StatusCategory
 
@@ -66,14 +66,14 @@ def balance_assignments() -> dict[str, int]:
             working = {u.pk for u in on_duty(list(holders), now)}
             for case in held:
                 if case.assignee_id not in working:
-                    services.return_to_queue(case, reason="away")
+                    automation.return_to_queue(case, reason="away")
                     returned += 1
         waiting = Case.objects.filter(
             queue=queue, assignee__isnull=True, status__in=[StatusCategory.NEW, StatusCategory.OPEN]
         ).order_by("created_at")[:200]
         for case in waiting:
             with transaction.atomic():
-                if services.assign_automatically(case) is None:
+                if automation.assign_automatically(case) is None:
                     break  # nobody can take more now
                 given += 1
     return {"returned": returned, "given": given}
