@@ -41,7 +41,7 @@ def check_template(body: str) -> None:
 def answers_for(case: Case, text: str = "", language: str = "") -> QuerySet[StandardAnswer]:
     """Active answers of the case's unit and the units above it, in the customer's language
     (or for every language), those whose title or text contains `text` first."""
-    above = [int(pk) for pk in case.org_unit.path.strip("/").split("/") if pk]
+    above = case.org_unit.path_ids()
     answers = StandardAnswer.objects.filter(is_active=True, org_unit_id__in=above)
     if language:
         answers = answers.filter(Q(language="") | Q(language=language))

@@ -54,13 +54,7 @@ def needs_of(case: Case | None) -> frozenset[int]:
     language skill of its customer's language."""
     if case is None:
         return frozenset()
-    line: list[int] = []
-    category_id = case.category_id
-    while category_id is not None and category_id not in line:
-        line.append(category_id)
-        category_id = (
-            Category.objects.filter(pk=category_id).values_list("parent_id", flat=True).first()
-        )
+    line = Category.line_of(case.category_id)
     person = case.person
     language = person.preferred_language if person is not None else ""
     wanted = Q(categories__in=line) if line else Q(pk__in=[])
@@ -96,7 +90,7 @@ def _eligible(queue: Queue, team_id: int | None) -> list[User]:
     if team_id is not None:
         team = Team.objects.filter(pk=team_id).first()
         return list(team.members.filter(is_active=True)) if team else []
-    above = [int(part) for part in queue.org_unit.path.strip("/").split("/") if part]
+    above = queue.org_unit.path_ids()
     members = Membership.objects.filter(role__in=WORKERS, org_unit_id__in=above)
     return list(User.objects.filter(memberships__in=members, is_active=True).distinct())
 

@@ -34,8 +34,7 @@ logger = logging.getLogger(__name__)
 
 def supervisors_of(case: Case) -> list[User]:
     """Supervisors of the case's unit and of the units above it."""
-    path = case.org_unit.path
-    ids = [int(part) for part in path.strip("/").split("/") if part]
+    ids = case.org_unit.path_ids()
     members = Membership.objects.filter(role=Role.SUPERVISOR, org_unit_id__in=ids)
     return list(User.objects.filter(Q(memberships__in=members), is_active=True).distinct())
 
@@ -111,8 +110,8 @@ def escalate(done: Sequence[tuple[SlaClock, str]]) -> int:
 
 def _run_steps(clock: SlaClock, kind: str, steps: list[EscalationStep]) -> int:
     told: set[int] = set()
+    case = Case.objects.select_related("org_unit", "assignee").get(pk=clock.case_id)
     for step in steps:
-        case = Case.objects.select_related("org_unit", "assignee").get(pk=clock.case_id)
         people = _recipients(step, case)
         told |= {p.pk for p in people}
         Escalation.objects.bulk_create(
@@ -125,7 +124,7 @@ def _run_steps(clock: SlaClock, kind: str, steps: list[EscalationStep]) -> int:
             "notified": [p.get_username() for p in people],
         }
         if step.raise_priority or step.reassign_to_id:
-            automation.escalate_case(
+            case = automation.escalate_case(  # the next step sees the case as this one left it
                 case,
                 raise_priority=step.raise_priority,
                 reassign_to=step.reassign_to,
@@ -135,13 +134,12 @@ def _run_steps(clock: SlaClock, kind: str, steps: list[EscalationStep]) -> int:
             HistoryEntry.objects.create(
                 case=case, kind="escalated", details={**details, "version": case.version}
             )
-    _tell_assignee(clock, kind, told)
+    _tell_assignee(case, clock, kind, told)
     return len(steps)
 
 
-def _tell_assignee(clock: SlaClock, kind: str, told: set[int]) -> None:
+def _tell_assignee(case: Case, clock: SlaClock, kind: str, told: set[int]) -> None:
     """The assignee hears of their case's deadline as they wish, unless a step told them."""
-    case = Case.objects.select_related("assignee", "org_unit").get(pk=clock.case_id)
     if case.assignee is None or case.assignee_id in told:
         return
     with translation.override(preferred_language(case.assignee) or settings.LANGUAGE_CODE):

@@ -138,7 +138,7 @@ def queue_for(mailbox: Mailbox) -> Queue:
     active = Queue.objects.filter(is_active=True).select_related("org_unit")
     queue = active.filter(mailbox=mailbox).first()
     if queue is None:
-        above = [int(pk) for pk in mailbox.org_unit.path.strip("/").split("/") if pk]
+        above = mailbox.org_unit.path_ids()
         triage = {q.org_unit_id: q for q in active.filter(is_triage=True, org_unit_id__in=above)}
         queue = next((triage[pk] for pk in reversed(above) if pk in triage), None)
     if queue is None:

@@ -105,7 +105,7 @@ def facts_for(case: Case, *, sender: str = "", mailbox: str = "", text: str = ""
         "body": text,
         "text": f"{case.subject}\n{text}",
         "language": (person.preferred_language if person else "") or "",
-        "category": _category_line(case.category_id),
+        "category": Category.line_of(case.category_id),
         "priority": case.priority,
         "queue": case.queue.slug,
         "time": local.time(),
@@ -115,14 +115,12 @@ def facts_for(case: Case, *, sender: str = "", mailbox: str = "", text: str = ""
     return facts
 
 
-def _category_line(category_id: int | None) -> set[int]:
-    line: set[int] = set()
-    while category_id is not None and category_id not in line:
-        line.add(category_id)
-        category_id = (
-            Category.objects.filter(pk=category_id).values_list("parent_id", flat=True).first()
-        )
-    return line
+def relationship_codes(person_id: int | None) -> set[str]:
+    """The codes of the person's relationships in force today."""
+    if person_id is None:
+        return set()
+    rows = Relationship.objects.filter(person_id=person_id).valid_on(timezone.localdate())
+    return set(rows.values_list("type__code", flat=True))
 
 
 def _fact(facts: Facts, name: str) -> Any:
@@ -131,11 +129,7 @@ def _fact(facts: Facts, name: str) -> Any:
         return facts[name]
     person = facts.get("_person")
     if name == "relationship":
-        value: Any = set()
-        if person is not None:
-            today = timezone.localdate()
-            rows = Relationship.objects.filter(person=person).exclude(valid_to__lt=today)
-            value = set(rows.exclude(valid_from__gt=today).values_list("type__code", flat=True))
+        value: Any = relationship_codes(person.pk if person is not None else None)
     elif name.startswith("customer.custom."):
         value = (person.custom or {}).get(name.removeprefix("customer.custom.")) if person else None
     elif name.startswith("customer."):

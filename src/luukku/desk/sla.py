@@ -31,7 +31,6 @@ from luukku.core.business_time import (
     business_time_between,
 )
 from luukku.core.models import BusinessCalendar, OrgUnit
-from luukku.customers.models import Relationship
 from luukku.desk.models import (
     DONE,
     Case,
@@ -44,6 +43,7 @@ from luukku.desk.models import (
     StatusCategory,
     Target,
 )
+from luukku.desk.rules import relationship_codes
 
 PAUSING = (StatusCategory.PENDING_CUSTOMER, StatusCategory.PENDING_THIRD_PARTY)
 ACTIVE = (ClockState.RUNNING, ClockState.PAUSED)
@@ -75,27 +75,8 @@ def schedule_for_case(case: Case) -> Schedule:
 
 def policies_for(unit: OrgUnit) -> list[SlaPolicy]:
     """Active policies of the unit and the units above it, in their order."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part] or [unit.pk]
+    ids = unit.path_ids()
     return list(SlaPolicy.objects.filter(org_unit_id__in=ids, is_active=True))
-
-
-def _category_line(category_id: int | None) -> set[int]:
-    """The category and those above it: a condition on a category covers its subtree."""
-    line: set[int] = set()
-    while category_id is not None and category_id not in line:
-        line.add(category_id)
-        category_id = (
-            Category.objects.filter(pk=category_id).values_list("parent_id", flat=True).first()
-        )
-    return line
-
-
-def _relationship_codes(case: Case) -> set[str]:
-    if case.person_id is None:
-        return set()
-    today = timezone.localdate()
-    rows = Relationship.objects.filter(person_id=case.person_id).exclude(valid_to__lt=today)
-    return set(rows.exclude(valid_from__gt=today).values_list("type__code", flat=True))
 
 
 def matches(policy: SlaPolicy, case: Case, facts: dict[str, Any]) -> bool:
@@ -108,12 +89,12 @@ def matches(policy: SlaPolicy, case: Case, facts: dict[str, Any]) -> bool:
         return False
     if wanted.get("category"):
         if "category" not in facts:
-            facts["category"] = _category_line(case.category_id)
+            facts["category"] = Category.line_of(case.category_id)
         if not facts["category"] & set(wanted["category"]):
             return False
     if wanted.get("relationship"):
         if "relationship" not in facts:
-            facts["relationship"] = _relationship_codes(case)
+            facts["relationship"] = relationship_codes(case.person_id)
         if not facts["relationship"] & set(wanted["relationship"]):
             return False
     return True

@@ -35,9 +35,8 @@ def take_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[
             .order_by("check_at")[:limit]
         )
         events = []
-        for clock in clocks:
+        for clock in clocks:  # their next check is written by _save_marks, in SQL
             if clock.state != ClockState.RUNNING or clock.due_at is None:
-                clock.check_at = None
                 continue
             kinds = []
             if clock.warned_at is None and clock.warn_at and clock.warn_at <= now:
@@ -46,13 +45,6 @@ def take_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[
             if clock.breached_at is None and clock.due_at <= now:
                 clock.breached_at = now
                 kinds.append(Milestone.BREACHED)
-            clock.check_at = (
-                clock.warn_at
-                if clock.warned_at is None
-                else clock.due_at
-                if clock.breached_at is None
-                else None
-            )
             for kind in kinds:
                 done.append(Due(clock, kind))
                 events.append(event_row(clock.case, Tick(clock, kind, now)))
@@ -87,7 +79,8 @@ def recompute(cases: Iterable[Case]) -> int:
 
 
 def _save_marks(done: list[Due], taken: list[int], now: datetime.datetime) -> None:
-    """Three statements for any number of clocks (not a CASE per row and field)."""
+    """Three statements for any number of clocks (not a CASE per row and field); the
+    next check is the rule of `sla._place`: the warning, then the deadline, then none."""
     warned = [d.clock.pk for d in done if d.kind == Milestone.WARNED]
     breached = [d.clock.pk for d in done if d.kind == Milestone.BREACHED]
     SlaClock.objects.filter(pk__in=warned).update(warned_at=now)

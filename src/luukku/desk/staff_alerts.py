@@ -62,12 +62,11 @@ def _by(change: Change) -> int | None:
 
 
 def _new_cases(cases: list[Case]) -> None:
-    by_unit: dict[str, list[Case]] = {}
+    by_unit: dict[int, list[Case]] = {}
     for case in cases:
-        by_unit.setdefault(case.org_unit.path, []).append(case)
-    for path, group in by_unit.items():
-        units = [int(pk) for pk in path.strip("/").split("/") if pk]
-        people = opted_in(NotificationEvent.NEW_CASE, units)
+        by_unit.setdefault(case.org_unit_id, []).append(case)
+    for group in by_unit.values():
+        people = opted_in(NotificationEvent.NEW_CASE, group[0].org_unit.path_ids())
         for case in group if people else []:
             watching = [p for p in people if may_see(p, case)]
             notify_event(

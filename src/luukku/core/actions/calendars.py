@@ -79,7 +79,7 @@ def format_hours(intervals: Sequence[Interval]) -> str:
 
 def calendar_for(unit: OrgUnit) -> BusinessCalendar | None:
     """The calendar of the unit, else of the nearest unit above it that has one."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part] or [unit.pk]
+    ids = unit.path_ids()
     found = {c.org_unit_id: c for c in BusinessCalendar.objects.filter(org_unit_id__in=ids)}
     return next((found[i] for i in reversed(ids) if i in found), None)
 

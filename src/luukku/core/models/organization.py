@@ -91,8 +91,12 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def path_ids(self) -> list[int]:
+        """The ids of the units from the top down to this one (itself last)."""
+        return [int(part) for part in self.path.strip("/").split("/") if part] or [self.pk]
+
     def ancestors(self) -> list[OrgUnit]:
-        ids = [int(part) for part in self.path.strip("/").split("/") if part]
+        ids = self.path_ids()
         by_id = OrgUnit.objects.in_bulk(ids[:-1])
         return [by_id[i] for i in ids[:-1] if i in by_id]
 

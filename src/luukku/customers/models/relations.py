@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,12 @@ class RelationshipType(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RelationshipQuerySet(models.QuerySet["Relationship"]):
+    def valid_on(self, day: datetime.date) -> RelationshipQuerySet:
+        """Those in force on `day` (an open start or end counts as always)."""
+        return self.exclude(valid_to__lt=day).exclude(valid_from__gt=day)
 
 
 class Relationship(models.Model):
@@ -72,6 +80,8 @@ class Relationship(models.Model):
         _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RelationshipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("relationship")

@@ -104,6 +104,17 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def line_of(category_id: int | None) -> set[int]:
+        """The category and those above it (a rule on a category covers its subtree)."""
+        line: set[int] = set()
+        while category_id is not None and category_id not in line:
+            line.add(category_id)
+            category_id = (
+                Category.objects.filter(pk=category_id).values_list("parent_id", flat=True).first()
+            )
+        return line
+
 
 class StatusCategory(models.TextChoices):
     """The fixed states every status maps to; clocks, lists and reports use these."""
