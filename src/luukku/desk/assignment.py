@@ -96,28 +96,10 @@ def _eligible(queue: Queue, team_id: int | None) -> list[User]:
 
 
 def on_duty(users: list[User], now: datetime.datetime) -> list[User]:
-    """Those present and working now: three queries however many there are."""
+    """Those available and working now (a few queries however many there are)."""
     present = [u for u in users if u.presence == Presence.AVAILABLE]
-    ids = [u.pk for u in present]
-    absent = set(
-        Absence.objects.filter(
-            user_id__in=ids, starts_on__lte=now.date(), ends_on__gte=now.date()
-        ).values_list("user_id", flat=True)
-    )
-    hours: dict[int, list[WorkingHours]] = {}
-    for row in WorkingHours.objects.filter(user_id__in=ids):
-        hours.setdefault(row.user_id, []).append(row)
-    zones = _zones(present)
-    working = []
-    for user in present:
-        local = now.astimezone(zoneinfo.ZoneInfo(zones[user.pk]))
-        if user.pk in absent:  # absences are whole days, of the organization's calendar
-            continue
-        mine = hours.get(user.pk)
-        today = [h for h in mine or [] if h.weekday == local.weekday()]
-        if mine is None or any(h.starts <= local.time() < h.ends for h in today):
-            working.append(user)
-    return working
+    working = set(read_roster(present).on_duty(now))
+    return [u for u in present if u.pk in working]
 
 
 def _zones(users: list[User]) -> dict[int, str]:
@@ -158,7 +140,10 @@ def candidates_here(
 ) -> list[Candidate]:
     """The same as `_candidates_in_sql`, in Python over a few queries."""
     now = now or timezone.now()
-    people = on_duty(_eligible(queue, team_id), now)
+    present = [u for u in _eligible(queue, team_id) if u.presence == Presence.AVAILABLE]
+    roster = read_roster(present)
+    working = set(roster.on_duty(now))
+    people = [u for u in present if u.pk in working]
     ids = [u.pk for u in people]
     loads = dict(
         Case.objects.filter(assignee_id__in=ids)
@@ -176,7 +161,7 @@ def candidates_here(
         if loads.get(u.pk, 0) < u.capacity
     ]
     if queue.assignment == Queue.Assignment.SKILLS:
-        return _by_skills(found, skills_of(ids), needs)
+        return _by_skills(found, roster.skills, needs)
     return _ordered(queue, found)
 
 
@@ -239,7 +224,12 @@ def _roster(queue: Queue, team_id: int | None) -> Roster:
     known = _rosters.get(key)
     if known is not None and time.monotonic() - known.read_at < ROSTER_SECONDS:
         return known
-    people = _eligible(queue, team_id)
+    _rosters[key] = read_roster(_eligible(queue, team_id))
+    return _rosters[key]
+
+
+def read_roster(people: list[User]) -> Roster:
+    """Their time zones, working hours, absences around today and skills."""
     ids = [u.pk for u in people]
     hours: dict[int, list[tuple[int, datetime.time, datetime.time]]] = {}
     for user_id, weekday, starts, ends in WorkingHours.objects.filter(user_id__in=ids).values_list(
@@ -254,9 +244,7 @@ def _roster(queue: Queue, team_id: int | None) -> Roster:
         starts_on__lte=soon,
     ).values_list("user_id", "starts_on", "ends_on"):
         absences.setdefault(user_id, []).append((starts_on, ends_on))
-    roster = Roster(time.monotonic(), _zones(people), hours, absences, skills_of(ids))
-    _rosters[key] = roster
-    return roster
+    return Roster(time.monotonic(), _zones(people), hours, absences, skills_of(ids))
 
 
 # Of the roster's agents on duty: those available and active, below capacity (their
