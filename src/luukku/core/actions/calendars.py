@@ -57,8 +57,13 @@ def parse_hours(text: str) -> tuple[Interval, ...]:
         if closes is not None and closes <= opens:
             raise ValidationError(_("“%(text)s” closes before it opens.") % {"text": part.strip()})
         intervals.append((opens, closes))
-    intervals.sort()
-    for (a_opens, a_closes), (b_opens, b_closes) in itertools.pairwise(intervals):
+    return without_overlaps(intervals)
+
+
+def without_overlaps(intervals: Sequence[Interval]) -> tuple[Interval, ...]:
+    """The intervals in order, or the refusal naming the two that overlap."""
+    ordered = sorted(intervals)
+    for (a_opens, a_closes), (b_opens, b_closes) in itertools.pairwise(ordered):
         if a_closes is None or a_closes > b_opens:
             raise ValidationError(
                 _("%(first)s and %(second)s overlap.")
@@ -67,7 +72,7 @@ def parse_hours(text: str) -> tuple[Interval, ...]:
                     "second": format_hours([(b_opens, b_closes)]),
                 }
             )
-    return tuple(intervals)
+    return tuple(ordered)
 
 
 def format_hours(intervals: Sequence[Interval]) -> str:
@@ -146,7 +151,7 @@ def save_calendar(
     OpeningHours.objects.bulk_create(
         OpeningHours(calendar=calendar, weekday=day, opens=opens, closes=closes or datetime.time(0))
         for day, intervals in enumerate(week)
-        for opens, closes in parse_hours(format_hours(intervals))  # checks overlaps
+        for opens, closes in without_overlaps(intervals)
     )
     changes = audit.diff(before, audit.snapshot(calendar, CALENDAR_FIELDS))
     new_week = [format_hours(day) for day in week_of(calendar)]
