@@ -4,7 +4,7 @@ the channels' SMS adapter: `desk/escalation.py` sends it for escalations.)"""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -55,6 +55,11 @@ def notify(
                 else Notification.Delivery.NONE,
             )
         )
+    return _write(rows)
+
+
+def _write(rows: list[Notification]) -> list[Notification]:
+    """Save the notifications at once; those to mail now go to the email job."""
     created = Notification.objects.bulk_create(rows)
     for row in created:
         if row.email == Notification.Delivery.QUEUED:
@@ -105,36 +110,49 @@ def opted_in(event: str, unit_ids: list[int]) -> list[User]:
     )
 
 
+@dataclass(frozen=True)
+class News:
+    """What one person is to be told."""
+
+    user: User
+    title: str
+    body: str = ""
+    link: str = ""
+
+
 def notify_event(
     users: Iterable[User], *, event: str, title: str, body: str = "", link: str = ""
 ) -> list[Notification]:
     """Tell each user of an event as they wish: in the app, by email now or in the digest."""
-    people = list({u.pk: u for u in users if u.is_active}.values())
-    wished = wishes(people, event)
+    people = {u.pk: u for u in users}.values()
+    return notify_each(event, [News(u, title, body, link) for u in people])
+
+
+def notify_each(event: str, news: Sequence[News]) -> list[Notification]:
+    """Each of the news, to its person as they wish to hear of `event` (one query for
+    their wishes, one statement for the notifications, however many)."""
+    news = [n for n in news if n.user.is_active]
+    wished = wishes([n.user for n in news], event)
     rows = []
-    for user in people:
-        wish = wished[user.pk]
+    for item in news:
+        wish = wished[item.user.pk]
         if not (wish.in_app or wish.email):
             continue
         email = Notification.Delivery.NONE
-        if wish.email and user.email:
+        if wish.email and item.user.email:
             email = Notification.Delivery.DIGEST if wish.digest else Notification.Delivery.QUEUED
         rows.append(
             Notification(
-                user=user,
+                user=item.user,
                 kind=event,
-                title=title[:300],
-                body=body,
-                link=link,
+                title=item.title[:300],
+                body=item.body,
+                link=item.link,
                 email=email,
                 read_at=None if wish.in_app else timezone.now(),  # email only: not in the bell
             )
         )
-    created = Notification.objects.bulk_create(rows)
-    for row in created:
-        if row.email == Notification.Delivery.QUEUED:
-            enqueue_on_commit(deliver_notification_email, row.pk)
-    return created
+    return _write(rows)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from luukku.core.models import NotificationEvent, User
-from luukku.core.notifications import notify_event, opted_in
+from luukku.core.notifications import News, notify_each, notify_event, opted_in
 from luukku.desk.access import may_see
 from luukku.desk.models import Case, Message
 
@@ -31,29 +31,29 @@ def _title(case: Case, what: str) -> str:
 
 
 def tell_staff(changes: Sequence[Change]) -> None:
-    """Notifications for a batch of changes to cases."""
+    """Notifications for a batch of changes to cases: a few queries per kind of news,
+    however many changes."""
     created = [c for c in changes if c.kind == "case_created"]
     if created:
         _new_cases([c.case for c in created])
+    assigned = [
+        c for c in changes if c.kind == "assigned" and c.case.assignee_id not in (None, _by(c))
+    ]
+    answered = [c for c in changes if c.kind == "customer_wrote" and c.case.assignee_id]
+    assignees = User.objects.in_bulk({c.case.assignee_id for c in assigned + answered})
+    for event, group, what in (
+        (NotificationEvent.ASSIGNED, assigned, _("assigned to you")),
+        (NotificationEvent.CUSTOMER_REPLIED, answered, _("the customer answered")),
+    ):
+        news = [
+            News(assignees[c.case.assignee_id], _title(c.case, what), c.case.subject, _link(c.case))
+            for c in group
+            if c.case.assignee_id in assignees
+        ]
+        if news:
+            notify_each(event, news)
     for change in changes:
-        case = change.case
-        if change.kind == "assigned" and case.assignee_id and case.assignee_id != _by(change):
-            notify_event(
-                [case.assignee],  # type: ignore[list-item]
-                event=NotificationEvent.ASSIGNED,
-                title=_title(case, _("assigned to you")),
-                body=case.subject,
-                link=_link(case),
-            )
-        elif change.kind == "customer_wrote" and case.assignee_id:
-            notify_event(
-                [case.assignee],  # type: ignore[list-item]
-                event=NotificationEvent.CUSTOMER_REPLIED,
-                title=_title(case, _("the customer answered")),
-                body=case.subject,
-                link=_link(case),
-            )
-        elif change.kind == "note_added":
+        if change.kind == "note_added":
             _mentions(change)
 
 
