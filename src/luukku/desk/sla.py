@@ -23,14 +23,13 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from luukku.core.actions.calendars import calendar_for, schedule_of
+from luukku.core.actions.calendars import schedule_for
 from luukku.core.business_time import (
-    ALWAYS_OPEN,
     Schedule,
     add_business_time,
     business_time_between,
 )
-from luukku.core.models import BusinessCalendar, OrgUnit
+from luukku.core.models import OrgUnit
 from luukku.desk.models import (
     DONE,
     Case,
@@ -50,24 +49,10 @@ ACTIVE = (ClockState.RUNNING, ClockState.PAUSED)
 CONDITIONS = ("priority", "channel", "queue", "category", "relationship")
 ZERO = datetime.timedelta(0)
 
-_schedules: dict[tuple[int, datetime.datetime], Schedule] = {}
-
-
-def _schedule(calendar: BusinessCalendar | None) -> Schedule:
-    """The calendar's schedule, kept while the calendar is unchanged."""
-    if calendar is None:
-        return ALWAYS_OPEN
-    key = (calendar.pk, calendar.updated_at)
-    if key not in _schedules:
-        if len(_schedules) > 100:
-            _schedules.clear()
-        _schedules[key] = schedule_of(calendar)
-    return _schedules[key]
-
 
 def schedule_for_case(case: Case) -> Schedule:
     """The business hours the case's clocks count (around the clock without a calendar)."""
-    return _schedule(calendar_for(case.org_unit))
+    return schedule_for(case.org_unit)
 
 
 # Which policy -------------------------------------------------------------------------
@@ -305,7 +290,7 @@ class UnitRules:
     @property
     def schedule(self) -> Schedule:
         if self.loaded is None:
-            self.loaded = _schedule(calendar_for(self.unit))
+            self.loaded = schedule_for(self.unit)
         return self.loaded
 
 

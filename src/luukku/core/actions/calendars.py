@@ -105,7 +105,21 @@ def week_of(calendar: BusinessCalendar) -> list[tuple[Interval, ...]]:
     return [tuple(sorted(day)) for day in week]
 
 
+_schedules: dict[tuple[int, datetime.datetime], Schedule] = {}
+
+
 def schedule_of(calendar: BusinessCalendar) -> Schedule:
+    """The calendar's schedule, read once while the calendar is unchanged (every change
+    of its hours or special days saves the calendar, so `updated_at` moves)."""
+    key = (calendar.pk, calendar.updated_at)
+    if key not in _schedules:
+        if len(_schedules) > 100:
+            _schedules.clear()
+        _schedules[key] = _read_schedule(calendar)
+    return _schedules[key]
+
+
+def _read_schedule(calendar: BusinessCalendar) -> Schedule:
     special = {day.date: parse_hours(day.hours) for day in calendar.special_days.all()}
     country = calendar.holiday_country
     return Schedule(
