@@ -20,13 +20,14 @@ def protocols() -> Any:
         "ignore", message="StreamingHttpResponse must consume synchronous iterators"
     )
     http = get_asgi_application()  # sets Django up before the consumers are imported
-    from luukku.desk.routing import websocket_urlpatterns
+    from luukku.core.routing import websocket_urlpatterns as core_sockets
+    from luukku.desk.routing import websocket_urlpatterns as desk_sockets
 
     return ProtocolTypeRouter(
         {
             "http": http,
             "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                AuthMiddlewareStack(URLRouter(core_sockets + desk_sockets))
             ),
         }
     )

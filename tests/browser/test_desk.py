@@ -87,3 +87,33 @@ def test_an_administrator_sets_an_sla_and_the_agent_sees_the_deadline(
     clocks = page.locator("#sla-clocks")
     expect(clocks).to_contain_text("First response")
     expect(clocks).to_contain_text("left")
+
+
+def test_a_case_handed_to_the_agent_rings_the_bell_without_a_reload(
+    page: Page, asgi_server: str
+) -> None:
+    from luukku.core.notifications import mark_read
+    from luukku.desk import services
+    from luukku.desk.models import Case
+
+    call_command("demo", "--persons", "20", stdout=io.StringIO())
+    agent = User.objects.get(username="agent")
+    User.objects.filter(pk=agent.pk).update(language="en")
+    mark_read(agent)
+    page.goto(f"{asgi_server}/login/")
+    page.get_by_label("Username").fill("agent")
+    page.get_by_label("Password").fill("luukku-demo")
+    page.get_by_role("button", name="Log in").click()
+    bell = page.locator("#notifications-link")
+    expect(page.locator("#notifications-link[data-live-state=open]")).to_have_count(1)
+    expect(bell.locator(".badge")).to_have_count(0)
+
+    case = Case.objects.filter(queue__slug="housing", assignee=None).first()
+    assert case is not None
+    supervisor = User.objects.get(username="supervisor")
+    services.assign_case(case, to=agent, by=supervisor, version=None)
+
+    # Told over the WebSocket: long before the two-minute fallback poll.
+    expect(bell.get_by_label("1 unread")).to_be_visible(timeout=8_000)
+    bell.click()
+    expect(page.get_by_text(case.subject).first).to_be_visible()

@@ -1,4 +1,5 @@
-"""An open queue page hears of changes to its queue over a WebSocket; others hear nothing."""
+"""Live pages: an open queue page hears of changes to its queue, a bell of its owner's
+notifications, over a WebSocket; others hear nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 from channels.routing import URLRouter
 
-from luukku.desk import consumers, services
+from luukku.core import consumers, notifications
+from luukku.core.routing import websocket_urlpatterns as core_sockets
+from luukku.desk import services
 from luukku.desk.models import QueueChange
 from luukku.desk.routing import websocket_urlpatterns
 from luukku.desk.services import NewMessage
@@ -52,9 +55,12 @@ class Socket(ApplicationCommunicator):  # type: ignore[misc]
 
 
 async def _connect(user: Any, slug: str) -> tuple[Socket, bool]:
-    path = f"/ws/desk/queues/{slug}/"
+    return await _open(user, f"/ws/desk/queues/{slug}/")
+
+
+async def _open(user: Any, path: str) -> tuple[Socket, bool]:
     scope = {"type": "websocket", "path": path, "headers": [], "subprotocols": [], "user": user}
-    socket = Socket(URLRouter(websocket_urlpatterns), scope)
+    socket = Socket(URLRouter(core_sockets + websocket_urlpatterns), scope)
     await socket.send_input({"type": "websocket.connect"})
     answer = await socket.receive_output(timeout=5)
     return socket, answer["type"] == "websocket.accept"
@@ -93,6 +99,41 @@ def test_a_queue_the_user_may_not_see_refuses_the_connection(desk: Desk) -> None
     assert _run(scenario) == {"type": "websocket.close", "code": 4403}
 
 
+def test_a_case_assigned_to_me_rings_my_bell_and_only_mine(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(consumers, "CHECK_SECONDS", 0.2)
+    case = services.open_case(queue=desk.housing, subject="Vannlekkasje", by=None)
+
+    async def scenario() -> tuple[Any, bool]:
+        mine, connected = await _open(desk.kari, "/ws/notifications/")
+        theirs, also = await _open(desk.ola, "/ws/notifications/")
+        assert connected and also
+        await _in_thread(
+            lambda: services.assign_case(case, to=desk.kari, by=desk.ola, version=None)
+        )
+        heard = await mine.receive_json_from(timeout=5)
+        quiet = await theirs.receive_nothing(timeout=0.8)
+        await _in_thread(lambda: notifications.mark_read(desk.kari))  # read in another tab
+        heard_again = await mine.receive_json_from(timeout=5)
+        assert heard_again == heard
+        await mine.disconnect()
+        await theirs.disconnect()
+        return heard, quiet
+
+    assert _run(scenario) == ({"changed": True}, True)
+
+
+def test_the_bell_socket_is_for_signed_in_staff_only(desk: Desk) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    async def scenario() -> Any:
+        socket, _accepted = await _open(AnonymousUser(), "/ws/notifications/")
+        return await socket.receive_output(timeout=5)
+
+    assert _run(scenario) == {"type": "websocket.close", "code": 4403}
+
+
 def _run(scenario: Any) -> Any:
     """Run the async scenario on a loop of its own thread (the browser tests' Playwright
     keeps a loop in the main thread)."""
@@ -126,6 +167,31 @@ def test_with_redis_a_change_is_pushed_at_once(desk: Desk, settings: Any) -> Non
         return heard
 
     case = services.open_case(queue=desk.housing, subject="Vannlekkasje", by=None)
+    try:
+        assert _run(scenario) == {"changed": True}
+    finally:
+        channels.layers.channel_layers.backends.clear()
+
+
+def test_with_redis_a_notification_rings_the_bell_at_once(desk: Desk, settings: Any) -> None:
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"luukku-test-{uuid.uuid4().hex}"},
+        }
+    }
+    channels.layers.channel_layers.backends.clear()
+
+    async def scenario() -> Any:
+        socket, connected = await _open(desk.kari, "/ws/notifications/")
+        assert connected
+        await _in_thread(
+            lambda: notifications.notify([desk.kari], kind="note", title="Se på saken")
+        )
+        heard = await socket.receive_json_from(timeout=1)
+        await socket.disconnect()
+        return heard
+
     try:
         assert _run(scenario) == {"changed": True}
     finally:

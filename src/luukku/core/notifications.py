@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from luukku.core.jobs import enqueue_on_commit, job, periodic
+from luukku.core.live import push_on_commit
 from luukku.core.middleware import preferred_language
 from luukku.core.models import (
     Membership,
@@ -64,7 +65,19 @@ def _write(rows: list[Notification]) -> list[Notification]:
     for row in created:
         if row.email == Notification.Delivery.QUEUED:
             enqueue_on_commit(deliver_notification_email, row.pk)
+    for user_id in {row.user_id for row in created if row.read_at is None}:
+        _ring(user_id)
     return created
+
+
+def notifications_group(user_id: int) -> str:
+    """Where the pushes to a person's notification bells go."""
+    return f"core.notifications.{user_id}"
+
+
+def _ring(user_id: int) -> None:
+    """The person's open pages update their bell once this commits."""
+    push_on_commit(notifications_group(user_id), {"type": "live.changed"})
 
 
 # Without a preference of their own: (in the app, by email) per event, for anyone who
@@ -178,7 +191,10 @@ def mark_read(user: User, notification_ids: list[int] | None = None) -> int:
     rows = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         rows = rows.filter(pk__in=notification_ids)
-    return rows.update(read_at=timezone.now())
+    marked = rows.update(read_at=timezone.now())
+    if marked:
+        _ring(user.pk)
+    return marked
 
 
 def record_delivery(notification_id: int, channel: str, status: str, error: str = "") -> None:
