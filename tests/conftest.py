@@ -19,10 +19,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _fresh_desk_caches() -> None:
     """A test's rows are rolled back without signals: forget what was cached from them."""
     from luukku.desk.assignment import forget_rosters
+    from luukku.desk.capacity import forget_weights
     from luukku.desk.rules import forget_rules
 
     forget_rules()
     forget_rosters()
+    forget_weights()
 
 
 @pytest.fixture(autouse=True)

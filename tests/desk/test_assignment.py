@@ -258,3 +258,105 @@ def test_skills_decide_who_gets_a_finnish_tenancy_case(desk: Desk) -> None:
     client.post(f"/desk/setup/skills/{law.pk}/", {"form": "agent", "user": swede.pk, "level": "4"})
     assert AgentSkill.objects.get(user=swede, skill=law).level == 4
     assert "Tenancy law" in client.get("/desk/setup/").content.decode()
+
+
+def _new_on(desk: Desk, channel: str, n: int = 1) -> list[Case]:
+    return [
+        open_case(
+            queue=desk.housing,
+            subject=f"{channel} {i}",
+            by=None,
+            channel=channel,
+            first=NewMessage(text="Hei", sender="aino@example.test"),
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.django_db
+def test_channel_weights_let_an_agent_hold_two_mails_in_the_room_of_one_chat(desk: Desk) -> None:
+    from luukku.desk.capacity import save_weights
+
+    _queue(desk, Queue.Assignment.LEAST_LOAD)
+    (agent,) = _agents(desk, "mia", capacity=2)
+    save_weights({"email": 50, "chat": 100}, by=None)
+
+    mails = _new_on(desk, "email", 3)
+    chat, second_chat = _new_on(desk, "chat", 2)
+    assignees = [Case.objects.get(pk=c.pk).assignee for c in [*mails, chat, second_chat]]
+    # 0.5 + 0.5 + 0.5 = 1.5 of 2: a chat (1) does not fit any more, neither does the next.
+    assert assignees == [agent, agent, agent, None, None]
+
+    # The first mail answered and resolved: 1 of 2, so a chat fits now.
+    from luukku.desk.services import change_status
+
+    Case.objects.filter(pk=mails[0].pk).update(category=desk.repairs)
+    change_status(Case.objects.get(pk=mails[0].pk), to="resolved", by=agent, version=None)
+    balance_assignments.call()
+    given = {c.pk: Case.objects.get(pk=c.pk).assignee for c in (chat, second_chat)}
+    assert list(given.values()).count(agent) == 1
+
+
+@pytest.mark.django_db
+def test_a_changed_weight_is_counted_into_every_agents_load_at_once(desk: Desk) -> None:
+    from luukku.desk.assignment import _candidates_in_sql, candidates_here
+    from luukku.desk.capacity import counted_loads, loads_of, save_weights
+
+    queue = _queue(desk, Queue.Assignment.ROUND_ROBIN)
+    first, second = _agents(desk, "mia", "noa", capacity=3)
+    _new_on(desk, "email", 2)
+    _new_on(desk, "chat", 2)
+    assert loads_of([first.pk, second.pk]) == {first.pk: 200, second.pk: 200}
+
+    changed = save_weights({"email": 25, "chat": 150, "sms": 100}, by=desk.kari)
+    assert changed == {"email": [100, 25], "chat": [100, 150]}
+    assert loads_of([first.pk, second.pk]) == {first.pk: 175, second.pk: 175}
+    assert counted_loads([first.pk, second.pk]) == loads_of([first.pk, second.pk])  # SQLite's
+    now = timezone.now()
+    in_sql = [(c.user_id, c.load) for c in _candidates_in_sql(queue, None, now, size=150)]
+    here = [(c.user_id, c.load) for c in candidates_here(queue, now=now, size=150)]
+    assert in_sql == here == []  # 1.75 + 1.5 > 3
+    assert [c.user_id for c in candidates_here(queue, now=now, size=100)] == [first.pk, second.pk]
+
+
+@pytest.mark.django_db
+def test_a_weight_out_of_range_or_an_unknown_channel_is_refused(desk: Desk) -> None:
+    from django.core.exceptions import ValidationError
+
+    from luukku.desk.capacity import save_weights, weights
+
+    with pytest.raises(ValidationError, match="fax"):
+        save_weights({"fax": 100}, by=None)
+    with pytest.raises(ValidationError, match="chat"):
+        save_weights({"chat": 1100}, by=None)
+    assert weights()["chat"] == 100
+
+
+@pytest.mark.django_db
+def test_an_administrator_sets_weights_and_capacity_in_the_ui(desk: Desk) -> None:
+    from django.test import Client
+
+    from luukku.core.models import AuditEntry
+    from tests.factories import PASSWORD
+
+    admin = user_with(Role.ADMINISTRATOR, desk.tree.root, username="admin")
+    client = Client()
+    assert client.login(username="admin", password=PASSWORD)
+    form = client.get("/desk/setup/channel-weights/").content.decode()
+    assert 'name="email"' in form and 'value="1"' in form
+    fields = {channel: "1" for channel in ("sms", "chat", "social", "phone", "webform", "api")}
+    answer = client.post("/desk/setup/channel-weights/", {**fields, "email": "0.5", "staff": "x"})
+    assert "Enter a number." in answer.content.decode()
+    client.post("/desk/setup/channel-weights/", {**fields, "email": "0.5", "staff": "1"})
+    setup = client.get("/desk/setup/").content.decode()
+    table = setup[setup.index('id="channel-weights"') :]
+    assert "<td>Email</td><td>0.50</td>" in table
+    assert AuditEntry.objects.filter(actor=admin, object_type="desk.channelweight").exists()
+
+    page = f"/people/{desk.kari.pk}/"
+    sent = {"form": "edit", "first_name": "Kari", "language": "", "is_active": "on"}
+    client.post(page, {**sent, "capacity": "4"})
+    assert User.objects.get(pk=desk.kari.pk).capacity == 4
+
+    assert client.login(username="kari", password=PASSWORD)
+    assert client.get("/desk/setup/channel-weights/").status_code == 403

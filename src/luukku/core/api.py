@@ -122,6 +122,7 @@ class UserOut(Schema):
     language: str
     is_active: bool
     presence: str
+    capacity: int
     memberships: list[MembershipOut]
     team_ids: list[int]
 
@@ -149,6 +150,7 @@ class UserPatch(StrictSchema):
     last_name: str | None = None
     language: str | None = None
     time_zone: str | None = None
+    capacity: int | None = Field(default=None, ge=0, le=500)
     is_active: bool | None = None
 
 

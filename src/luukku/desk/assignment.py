@@ -2,13 +2,14 @@
 
 Only agents who may work the queue (or the team named) and who are on duty get cases:
 available, active, not absent today, within their working hours when they have any,
-and below their number of cases at a time. Round robin gives the case to whoever got
-one from the queue longest ago; least load to whoever has the fewest open cases (then
-longest ago). The chosen agent's row is locked and their load counted again before the
-case is theirs, so two cases arriving at once in any queues never take an agent past
-their capacity. On PostgreSQL a queue's roster (who may work it, time zones, working
-hours, absences) is kept for a few seconds and each agent's open cases are counted by
-a trigger, so a decision reads a few hundred numbers, not thousands of cases.
+and with room for the case within their cases at a time (a case weighs by its channel,
+`capacity.py`). Round robin gives the case to whoever got one from the queue longest
+ago; least load to whoever has the least load (then longest ago). The chosen agent's
+row is locked and their load counted again before the case is theirs, so two cases
+arriving at once in any queues never take an agent past their capacity. On PostgreSQL
+a queue's roster (who may work it, time zones, working hours, absences) is kept for a
+few seconds and each agent's load is summed by a trigger, so a decision reads a few
+hundred numbers, not thousands of cases.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from luukku.core.bulk import array_cursor
 from luukku.core.models import Absence, Membership, Presence, Role, Team, User, WorkingHours
+from luukku.desk.capacity import fits, loads_of, size_of
 from luukku.desk.models import (
-    DONE,
+    ONE_CASE,
     AgentSkill,
     AssignmentTurn,
     Case,
@@ -44,7 +46,7 @@ NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 class Candidate:
     user_id: int
     capacity: int
-    load: int
+    load: int  # in hundredths of a case
     last_turn: datetime.datetime
     score: int = 0  # the agent's levels in the skills the case needs
 
@@ -122,13 +124,14 @@ def candidates(
     team_id: int | None = None,
     now: datetime.datetime | None = None,
     needs: frozenset[int] = frozenset(),
+    size: int = ONE_CASE,
 ) -> list[Candidate]:
-    """Agents who could take a case of the queue now, best first: from the queue's
-    roster and PostgreSQL's counts, or all here (the embedded SQLite)."""
+    """Agents who could take a case (of `size`) of the queue now, best first: from the
+    queue's roster and PostgreSQL's counts, or all here (the embedded SQLite)."""
     now = now or timezone.now()
     if connection.vendor == "postgresql":
-        return _candidates_in_sql(queue, team_id, now, needs)
-    return candidates_here(queue, team_id=team_id, now=now, needs=needs)
+        return _candidates_in_sql(queue, team_id, now, needs, size)
+    return candidates_here(queue, team_id=team_id, now=now, needs=needs, size=size)
 
 
 def candidates_here(
@@ -137,6 +140,7 @@ def candidates_here(
     team_id: int | None = None,
     now: datetime.datetime | None = None,
     needs: frozenset[int] = frozenset(),
+    size: int = ONE_CASE,
 ) -> list[Candidate]:
     """The same as `_candidates_in_sql`, in Python over a few queries."""
     now = now or timezone.now()
@@ -145,20 +149,14 @@ def candidates_here(
     working = set(roster.on_duty(now))
     people = [u for u in present if u.pk in working]
     ids = [u.pk for u in people]
-    loads = dict(
-        Case.objects.filter(assignee_id__in=ids)
-        .exclude(status__in=DONE)
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-        .values_list("assignee_id", "n")
-    )
+    loads = loads_of(ids)
     turns = dict(
         AssignmentTurn.objects.filter(queue=queue, user_id__in=ids).values_list("user_id", "at")
     )
     found = [
         Candidate(u.pk, u.capacity, loads.get(u.pk, 0), turns.get(u.pk, NEVER))
         for u in people
-        if loads.get(u.pk, 0) < u.capacity
+        if fits(loads.get(u.pk, 0), size, u.capacity)
     ]
     if queue.assignment == Queue.Assignment.SKILLS:
         return _by_skills(found, roster.skills, needs)
@@ -247,16 +245,17 @@ def read_roster(people: list[User]) -> Roster:
     return Roster(time.monotonic(), _zones(people), hours, absences, skills_of(ids))
 
 
-# Of the roster's agents on duty: those available and active, below capacity (their
-# open cases as the trigger of migration desk 0011 keeps them in `desk_agentload`),
-# best first.
+# Of the roster's agents on duty: those available and active with room for the case
+# (`capacity.fits`; their load as the trigger of migrations desk 0011/0014 keeps it in
+# `desk_agentload`), best first.
 _CANDIDATES_SQL = """
-SELECT u.id, u.capacity, COALESCE(ld.open_cases, 0) AS load, t.at
+SELECT u.id, u.capacity, COALESCE(ld.load_units, 0) AS load, t.at
 FROM core_user u
 LEFT JOIN desk_agentload ld ON ld.user_id = u.id
 LEFT JOIN desk_assignmentturn t ON t.queue_id = %(queue)s AND t.user_id = u.id
-WHERE u.id = ANY(%(ids)s) AND u.is_active AND u.presence = 'available'
-  AND COALESCE(ld.open_cases, 0) < u.capacity
+WHERE u.id = ANY(%(ids)s) AND u.is_active AND u.presence = 'available' AND u.capacity > 0
+  AND (COALESCE(ld.load_units, 0) = 0
+       OR COALESCE(ld.load_units, 0) + %(size)s <= u.capacity * 100)
 ORDER BY {order}
 LIMIT %(limit)s
 """
@@ -271,6 +270,7 @@ def _candidates_in_sql(
     team_id: int | None,
     now: datetime.datetime,
     needs: frozenset[int] = frozenset(),
+    size: int = ONE_CASE,
 ) -> list[Candidate]:
     roster = _roster(queue, team_id)
     ids = roster.on_duty(now)
@@ -282,7 +282,7 @@ def _candidates_in_sql(
     order = _ORDER["least_load"] if by_skills else _ORDER.get(queue.assignment)
     sql = _CANDIDATES_SQL.format(order=order or _ORDER["round_robin"])
     limit = len(ids) if by_skills else LIMIT
-    params: dict[str, Any] = {"queue": queue.pk, "ids": ids, "limit": limit}
+    params: dict[str, Any] = {"queue": queue.pk, "ids": ids, "limit": limit, "size": size}
     with array_cursor() as cursor:  # bound on the server: prepared once per connection
         cursor.execute(sql, params, prepare=True)
         rows = cursor.fetchall()
@@ -290,21 +290,15 @@ def _candidates_in_sql(
     return _by_skills(found, roster.skills, needs) if by_skills else found
 
 
-def _still_free(user_id: int) -> bool:
-    """Lock the agent's row, then (in a new snapshot, after any wait) count their open
-    cases: below capacity?"""
+def _still_free(user_id: int, size: int) -> bool:
+    """Lock the agent's row, then (in a new snapshot, after any wait) count their load:
+    does the case still fit?"""
     with connection.cursor() as cursor:
         cursor.execute("SELECT capacity FROM core_user WHERE id = %s FOR UPDATE", [user_id])
         row = cursor.fetchone()
-        if row is None:
-            return False
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT open_cases FROM desk_agentload WHERE user_id = %s", [user_id])
-            counted = cursor.fetchone()
-            load = counted[0] if counted else 0
-        else:
-            load = Case.objects.filter(assignee_id=user_id).exclude(status__in=DONE).count()
-    return bool(load < row[0])
+    if row is None:
+        return False
+    return fits(loads_of([user_id]).get(user_id, 0), size, row[0])
 
 
 def pick_agent(
@@ -318,9 +312,10 @@ def pick_agent(
     transaction that assigns the case): None when nobody can take it now."""
     now = now or timezone.now()
     needs = needs_of(case) if queue.assignment == Queue.Assignment.SKILLS else frozenset()
-    for candidate in candidates(queue, team_id=team_id, now=now, needs=needs):
+    size = size_of(case)
+    for candidate in candidates(queue, team_id=team_id, now=now, needs=needs, size=size):
         # Lock the agent and count again: another transaction may have just given them one.
-        if not _still_free(candidate.user_id):
+        if not _still_free(candidate.user_id, size):
             continue
         agent = User.objects.get(pk=candidate.user_id)
         AssignmentTurn.objects.bulk_create(  # one upsert

@@ -13,7 +13,8 @@ from luukku.core.access import Perm, units_where
 from luukku.core.models import Membership, User
 from luukku.desk.access import queues_visible_to
 from luukku.desk.assignment import WORKERS, on_duty
-from luukku.desk.models import DONE, Case, Queue
+from luukku.desk.capacity import loads_of
+from luukku.desk.models import DONE, ONE_CASE, Case, Queue
 
 
 @dataclass
@@ -30,7 +31,8 @@ class QueueRow:
 class AgentRow:
     user: User
     on_duty: bool
-    load: int
+    open_cases: int
+    load: float  # in cases, by the channels' weights
     overdue: int
 
 
@@ -80,12 +82,17 @@ def agent_rows(actor: User, *, now: datetime.datetime | None = None) -> list[Age
         .annotate(n=Count("id"), late=Count("id", filter=Q(sla_due_at__lte=now)))
         .values_list("assignee_id", "n", "late")
     )
-    loads = {pk: n for pk, n, _late in counted}
+    numbers = {pk: n for pk, n, _late in counted}
     late = {pk: overdue for pk, _n, overdue in counted}
+    loads = loads_of(u.pk for u in people)
     working = {u.pk for u in on_duty(people, now)}
     return [
         AgentRow(
-            user=u, on_duty=u.pk in working, load=loads.get(u.pk, 0), overdue=late.get(u.pk, 0)
+            user=u,
+            on_duty=u.pk in working,
+            open_cases=numbers.get(u.pk, 0),
+            load=loads.get(u.pk, 0) / ONE_CASE,
+            overdue=late.get(u.pk, 0),
         )
         for u in people
     ]

@@ -3,11 +3,13 @@ organization adds to the six fixed ones."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +25,10 @@ from luukku.core.access import (
 )
 from luukku.core.jobs import enqueue_on_commit
 from luukku.core.models import User
+from luukku.desk import capacity
 from luukku.desk.models import (
+    ONE_CASE,
+    CaseChannel,
     CaseStatus,
     Category,
     ClassifierVersion,
@@ -87,6 +92,25 @@ class CategoryForm(forms.ModelForm[Category]):
         return data
 
 
+class ChannelWeightsForm(forms.Form):
+    """One field per channel: how many cases one of its cases counts as."""
+
+    def __init__(self, *args: Any, current: dict[str, int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for channel, label in CaseChannel.choices:
+            self.fields[channel] = forms.DecimalField(
+                label=label,
+                min_value=Decimal(0),
+                max_value=Decimal(10),
+                decimal_places=2,
+                initial=Decimal(current[channel]) / ONE_CASE,
+                widget=forms.NumberInput(attrs={"step": "0.05"}),
+            )
+
+    def weights(self) -> dict[str, int]:
+        return {c: int(v * ONE_CASE) for c, v in self.cleaned_data.items()}
+
+
 class StatusForm(forms.ModelForm[CaseStatus]):
     class Meta:
         model = CaseStatus
@@ -120,6 +144,10 @@ def setup(request: HttpRequest) -> HttpResponse:
                 "org_unit"
             ),
             "may_edit_statuses": is_organization_admin(actor),
+            "channel_weights": [
+                (label, capacity.weights()[channel] / ONE_CASE)
+                for channel, label in CaseChannel.choices
+            ],
         },
     )
 
@@ -186,6 +214,25 @@ def status_edit(request: HttpRequest, status_id: int | None = None) -> HttpRespo
     actor = staff(request)
     require_organization_admin(actor)
     return _edit(request, StatusForm, CaseStatus.objects.all(), status_id, _("New status"))
+
+
+@login_required
+def channel_weights(request: HttpRequest) -> HttpResponse:
+    """How much of an agent's capacity a case of each channel takes: the whole
+    organization's, so for its administrators."""
+    actor = staff(request)
+    require_organization_admin(actor)
+    form = ChannelWeightsForm(request.POST or None, current=capacity.weights())
+    if request.method == "POST" and form.is_valid():
+        try:
+            capacity.save_weights(form.weights(), by=actor)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved; every agent's load is counted with them."))
+            return redirect("desk:setup")
+    title = _("Channel weights")
+    return render(request, "desk/setup_form.html", {"form": form, "title": title})
 
 
 @login_required

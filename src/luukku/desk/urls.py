@@ -45,6 +45,7 @@ urlpatterns = [
     path("setup/queues/<int:queue_id>/", setup_views.queue_edit, name="queue_edit"),
     path("setup/categories/new/", setup_views.category_edit, name="category_create"),
     path("setup/categories/<int:category_id>/", setup_views.category_edit, name="category_edit"),
+    path("setup/channel-weights/", setup_views.channel_weights, name="channel_weights"),
     path("setup/classifier/train/", setup_views.classifier_train, name="classifier_train"),
     path(
         "setup/classifier/<int:version_id>/threshold/",

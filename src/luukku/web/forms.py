@@ -78,6 +78,15 @@ class UserEditForm(forms.Form):
         choices=[("", _("Organization default")), *settings.LANGUAGES],
         required=False,
     )
+    capacity = forms.IntegerField(
+        label=_("Cases at a time"),
+        min_value=0,
+        max_value=500,
+        help_text=_(
+            "Automatic assignment gives no more than this; a case weighs by its channel "
+            "(Desk setup, channel weights). 0: none automatically."
+        ),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False)
 
 

@@ -29,6 +29,7 @@ USER_FIELDS = (
     "language",
     "time_zone",
     "mobile",
+    "capacity",
     "is_active",
 )
 TEAM_FIELDS = ("name", "org_unit")

@@ -63,7 +63,10 @@ class User(AbstractUser):
     capacity = models.PositiveSmallIntegerField(
         _("cases at a time"),
         default=10,
-        help_text=_("Automatic assignment gives no more open cases than this."),
+        help_text=_(
+            "Automatic assignment gives no more than this; a case weighs by its channel "
+            "(Desk setup, channel weights). 0: none automatically."
+        ),
     )
     presence = models.CharField(
         _("presence"), max_length=16, choices=Presence.choices, default=Presence.OFFLINE

@@ -7,10 +7,12 @@ from luukku.desk.models.live import QueueChange
 from luukku.desk.models.messages import Attachment, Delivery, Direction, Message
 from luukku.desk.models.queues import (
     DONE,
+    ONE_CASE,
     AgentLoad,
     AssignmentTurn,
     CaseStatus,
     Category,
+    ChannelWeight,
     Queue,
     SavedView,
     StatusCategory,
@@ -31,6 +33,7 @@ from luukku.desk.models.sla import (
 
 __all__ = [
     "DONE",
+    "ONE_CASE",
     "AgentLoad",
     "AgentSkill",
     "AssignmentTurn",
@@ -39,6 +42,7 @@ __all__ = [
     "CaseChannel",
     "CaseStatus",
     "Category",
+    "ChannelWeight",
     "ClassifierVersion",
     "ClockState",
     "Delivery",

@@ -179,13 +179,35 @@ class AssignmentTurn(models.Model):
 
 
 class AgentLoad(models.Model):
-    """How many open cases an agent holds, kept by a PostgreSQL trigger on the cases
-    table (migration desk 0011), so assignment reads one number per agent."""
+    """How many open cases an agent holds, and how much of their capacity those take
+    (in hundredths of a case, by the channels' weights), kept by a PostgreSQL trigger on
+    the cases table (migrations desk 0011 and 0014), so assignment reads one number per
+    agent."""
 
     user = models.OneToOneField(
         "core.User", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     open_cases = models.IntegerField(default=0)
+    load_units = models.IntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.open_cases}"
+
+
+ONE_CASE = 100  # a channel weight's units: hundredths of a case
+
+
+class ChannelWeight(models.Model):
+    """How much of an agent's capacity ("cases at a time") one open case of a channel
+    takes: a chat needs the agent's attention all along, a mail a moment now and then.
+    A channel without a row weighs one case."""
+
+    channel = models.CharField(_("channel"), max_length=16, unique=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=ONE_CASE)
+
+    class Meta:
+        verbose_name = _("channel weight")
+        verbose_name_plural = _("channel weights")
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.weight / ONE_CASE:g}"

@@ -103,6 +103,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "last_name": subject.last_name,
             "email": subject.email,
             "language": subject.language,
+            "capacity": subject.capacity,
             "is_active": subject.is_active,
         },
     )
