@@ -8,7 +8,7 @@ from django.test import Client
 
 from luukku.core.models import Role
 from luukku.desk import classifier
-from luukku.desk.models import Case, Category, ClassifierVersion, HistoryEntry
+from luukku.desk.models import Case, Category, ClassifierVersion, HistoryEntry, Queue
 from luukku.desk.services import NewMessage, open_case
 from tests.desk.conftest import Desk
 from tests.factories import PASSWORD, user_with
@@ -129,3 +129,71 @@ def test_administrators_see_the_versions_and_set_the_threshold(
         f"/desk/setup/classifier/{version.pk}/threshold/", {"threshold": "high"}, follow=True
     )
     assert "Give a confidence between 0 and 100." in refused.content.decode()
+
+
+@pytest.fixture
+def front_desk(desk: Desk) -> dict[str, Queue]:
+    """A triage queue at the top; rent goes to housing, repairs to the north's queue,
+    health questions to the restricted health queue, learnt from resolved cases."""
+    triage = Queue.objects.create(
+        name="Front desk", slug="front", org_unit=desk.tree.root, is_triage=True
+    )
+    north = Queue.objects.create(name="North", slug="north", org_unit=desk.tree.housing_north)
+    for queue, subjects in ((north, REPAIRS), (desk.housing, RENT), (desk.health, REPAIRS)):
+        for subject in subjects * 2:
+            case = open_case(
+                queue=queue,
+                subject=subject,
+                by=None,
+                first=NewMessage(text=subject, sender="x@e.t"),
+            )
+            Case.objects.filter(pk=case.pk).update(status="resolved")
+    return {"triage": triage, "north": north, "housing": desk.housing}
+
+
+def test_a_triage_queue_learns_where_requests_belong_and_moves_or_suggests(
+    desk: Desk, front_desk: dict[str, Queue]
+) -> None:
+    trained = classifier.train_all()
+    assert "root/queue" in trained
+    version = ClassifierVersion.objects.get(target="queue", is_active=True)
+    # The health queue's cases are restricted: not learnt by a model serving everyone.
+    assert set(version.labels) == {front_desk["north"].pk, front_desk["housing"].pk}
+    ClassifierVersion.objects.filter(pk=version.pk).update(threshold=0.5)
+
+    leak = open_case(
+        queue=front_desk["triage"],
+        subject="Lekkasje i kjelleren",
+        by=None,
+        first=NewMessage(text="Det lekker vann fra røret.", sender="y@example.test"),
+    )
+    leak.refresh_from_db()
+    assert leak.queue == front_desk["north"] and leak.org_unit == desk.tree.housing_north
+    moved = HistoryEntry.objects.get(case=leak, kind="moved")
+    assert moved.details["queue"] == ["Front desk", "North"] and moved.details["automatic"]
+
+    ClassifierVersion.objects.filter(pk=version.pk).update(threshold=0.999)
+    unsure = open_case(
+        queue=front_desk["triage"],
+        subject="Vuokralasku",
+        by=None,
+        first=NewMessage(text="Laskussa on virhe.", sender="z@example.test"),
+    )
+    unsure.refresh_from_db()
+    assert unsure.queue == front_desk["triage"]
+    assert unsure.suggested_queue == front_desk["housing"]
+
+    # A receptionist at the top sees the suggestion preselected and moves the case.
+    user_with(Role.AGENT, desk.tree.root, username="reception")
+    client = Client()
+    assert client.login(username="reception", password=PASSWORD)
+    page = client.get(f"/desk/cases/{unsure.number}/").content.decode()
+    assert "Suggested queue: Housing" in page
+    assert '<option value="housing" selected>' in page
+    client.post(
+        f"/desk/cases/{unsure.number}/move/", {"queue": "housing", "version": unsure.version}
+    )
+    unsure.refresh_from_db()
+    assert unsure.queue == desk.housing and unsure.suggested_queue is None
+    history = client.get(f"/desk/cases/{unsure.number}/").content.decode()
+    assert "moved to another queue" in history

@@ -7,6 +7,7 @@ import binascii
 import datetime
 from typing import Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Query, Router, Schema
@@ -31,6 +32,7 @@ from luukku.desk.models import (
     HistoryEntry,
     Message,
     Priority,
+    Queue,
     StatusCategory,
 )
 
@@ -72,6 +74,9 @@ class CaseOut(Schema):
     status_shown: str
     priority: str
     queue: str
+    suggested_queue: str | None = Field(
+        description="For a case in a triage queue: the queue the classifier suggests."
+    )
     category_id: int | None
     assignee: str | None
     working_on_it: str | None = Field(description="Who has the case open right now.")
@@ -134,6 +139,9 @@ class CaseIn(StrictSchema):
 
 class CasePatch(StrictSchema):
     version: int
+    queue: str | None = Field(
+        None, description="Move the case to this queue (any unit's) first; the rest after."
+    )
     status: StatusCategory | None = None
     custom_status: str | None = Field(
         None, description="The name of an administrator's status; its category becomes the status."
@@ -183,6 +191,7 @@ def case_out(case: Case) -> dict[str, Any]:
         "status_shown": case.status_shown,
         "priority": case.priority,
         "queue": case.queue.slug,
+        "suggested_queue": case.suggested_queue.slug if case.suggested_queue else None,
         "category_id": case.category_id,
         "assignee": _name(case.assignee),
         "working_on_it": _name(case.working_on_it),
@@ -237,7 +246,7 @@ def message_out(message: Message) -> dict[str, Any]:
 
 
 def _cases(actor: User) -> Any:
-    return listed(access.cases_visible_to(actor))
+    return listed(access.cases_visible_to(actor)).select_related("suggested_queue")
 
 
 @router.get("/queues", response=list[QueueOut])
@@ -346,11 +355,18 @@ def change_case(request: HttpRequest, number: int, payload: CasePatch) -> dict[s
         status = CaseStatus.objects.filter(name=payload.custom_status).first()
         if status is None:
             raise services.CaseError(f"No such status: {payload.custom_status}")
-    with audit_channel("api"):
+    version = payload.version
+    with audit_channel("api"), transaction.atomic():
+        if payload.queue is not None:
+            to = Queue.objects.filter(slug=payload.queue, is_active=True).first()
+            if to is None:
+                raise services.CaseError(f"No such queue: {payload.queue}")
+            case = services.move_case(case, to=to, by=actor, version=version)
+            version = case.version
         case = services.update_case(
             case,
             by=actor,
-            version=payload.version,
+            version=version,
             priority=payload.priority,
             category_id=payload.category_id,
             assignee=assignee,
@@ -358,7 +374,8 @@ def change_case(request: HttpRequest, number: int, payload: CasePatch) -> dict[s
             resolution_note=payload.resolution_note,
             suggest_faq=payload.suggest_faq,
         )
-    return case_out(_cases(actor).get(pk=case.pk))
+    shown = _cases(actor).filter(pk=case.pk).first()
+    return case_out(shown or case)  # moved where the actor may not see it: as it left
 
 
 @router.post("/cases/{number}/messages", response={201: MessageOut})

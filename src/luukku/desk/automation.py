@@ -8,7 +8,8 @@ from typing import Any
 from django.db import transaction
 
 from luukku.core.models import User
-from luukku.desk import classifier, rules
+from luukku.desk import classifier, live, rules
+from luukku.desk.access import may_work
 from luukku.desk.answers import AnswerError, fill_in
 from luukku.desk.assignment import pick_agent
 from luukku.desk.changes import NewMessage
@@ -30,29 +31,74 @@ from luukku.desk.outbound import send_reply
 
 
 def classify_new_case(case: Case, text: str) -> classifier.Guess | None:
-    """A new case without a category: the classifier sets one when it is sure enough,
-    else suggests it to the agent."""
+    """A new case: in a triage queue, the classifier moves it to the queue it belongs in
+    when it is sure enough, else suggests that queue; then, without a category, it sets
+    one when sure enough, else suggests it. Returns the category's guess."""
+    _place_from_triage(case, text)
     if case.category_id is not None:
         return None
     guess = classifier.guess(case, text)
     if guess is None:
         return None
     if guess.sure:
-        case.category_id = guess.category_id
+        case.category_id = guess.label
         details = {
-            "category": [None, guess.category_id],
-            "automatic": True,
-            "confidence": round(guess.confidence, 3),
-            "classifier_version": guess.version,
+            "category": [None, guess.label],
+            **_how_sure(guess),
         }
         _changed(case, None, "classified", details, fields=["category"])
     else:
-        case.suggested_category_id = guess.category_id
+        case.suggested_category_id = guess.label
         case.suggestion_confidence = guess.confidence
         Case.objects.filter(pk=case.pk).update(
-            suggested_category_id=guess.category_id, suggestion_confidence=guess.confidence
+            suggested_category_id=guess.label, suggestion_confidence=guess.confidence
         )
     return guess
+
+
+def _how_sure(guess: classifier.Guess) -> dict[str, Any]:
+    return {
+        "automatic": True,
+        "confidence": round(guess.confidence, 3),
+        "classifier_version": guess.version,
+    }
+
+
+def _place_from_triage(case: Case, text: str) -> None:
+    guess = classifier.guess_queue(case, text)
+    if guess is None:
+        return
+    if guess.sure:
+        to = Queue.objects.select_related("org_unit").get(pk=guess.label)
+        move_to_queue(case, to, by=None, details=_how_sure(guess))
+    else:
+        case.suggested_queue_id, case.queue_confidence = guess.label, guess.confidence
+        Case.objects.filter(pk=case.pk).update(
+            suggested_queue_id=guess.label, queue_confidence=guess.confidence
+        )
+
+
+def move_to_queue(
+    case: Case, to: Queue, *, by: User | None, details: dict[str, Any] | None = None
+) -> None:
+    """The case goes to another queue: it takes that queue's unit and sensitivity, lets
+    go of a category of its old unit and of an assignee who may not work the new queue;
+    one "moved" change, and both queues' open pages update."""
+    before = case.queue
+    noted: dict[str, Any] = {"queue": [before.name, to.name], **(details or {})}
+    case.queue, case.org_unit, case.sensitivity = to, to.org_unit, to.sensitivity
+    fields = ["queue", "org_unit", "sensitivity", "suggested_queue"]
+    case.suggested_queue = None
+    if case.category is not None and case.category.org_unit_id != to.org_unit_id:
+        noted["category"] = [case.category.name, ""]
+        case.category, case.suggested_category = None, None
+        fields += ["category", "suggested_category"]
+    if case.assignee is not None and not may_work(case.assignee, case):
+        noted["assignee"] = [case.assignee.get_username(), ""]
+        case.assignee = None
+        fields.append("assignee")
+    _changed(case, by, "moved", noted, fields=fields)
+    live.announce(before.pk)
 
 
 def assign_automatically(case: Case) -> User | None:

@@ -267,6 +267,23 @@ def assign_case(case: Case, *, to: User | None, by: User, version: int | None) -
     return case
 
 
+@transaction.atomic
+def move_case(case: Case, *, to: Queue, by: User, version: int | None) -> Case:
+    """Send the case to another queue, of any unit (`automation.move_to_queue`); the new
+    queue's rules and assignment then apply."""
+    case = _fresh(case, by, version, needs_lock=False)
+    require_worker(by, case)
+    if not to.is_active:
+        raise CaseError(_("The queue %(name)s is closed.") % {"name": to.name})
+    if to.pk == case.queue_id:
+        return case
+    automation.move_to_queue(case, to, by=by)
+    automation.route_case(case, trigger="updated")
+    if case.assignee_id is None:
+        automation.assign_automatically(case)
+    return case
+
+
 KEEP: Any = object()  # update_case: leave the assignee as it is
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("cases/<int:number>/messages/", views.case_message, name="case_message"),
     path("cases/<int:number>/update/", views.case_update, name="case_update"),
     path("cases/<int:number>/merge/", views.case_merge, name="case_merge"),
+    path("cases/<int:number>/move/", views.case_move, name="case_move"),
     path("cases/<int:number>/split/", views.case_split, name="case_split"),
     path(
         "cases/<int:number>/attachments/<int:attachment_id>/",

@@ -31,6 +31,7 @@ from luukku.desk.models import (
     CaseStatus,
     Category,
     Priority,
+    Queue,
     SavedView,
     StatusCategory,
 )
@@ -148,6 +149,7 @@ def _case_context(actor: User, case: Case) -> dict[str, Any]:
         "status_now": _status_value(case),
         "priorities": Priority.choices,
         "categories": Category.objects.filter(org_unit=case.org_unit),
+        "queues": Queue.objects.filter(is_active=True).exclude(pk=case.queue_id).order_by("name"),
         "sla": sla_display.clock_views(case),
     }
 
@@ -376,6 +378,28 @@ def case_merge(request: HttpRequest, number: int) -> HttpResponse:
         return redirect("desk:case", number=number)
     messages.success(request, _("Merged into case %(number)s.") % {"number": survivor.number})
     return redirect("desk:case", number=survivor.number)
+
+
+@login_required
+@require_POST
+def case_move(request: HttpRequest, number: int) -> HttpResponse:
+    """To another queue, of any unit: after it the mover may no longer see the case."""
+    actor = staff(request)
+    case = access.case_for_actor(actor, number, Perm.CASE_WORK)
+    to = Queue.objects.filter(slug=request.POST.get("queue", ""), is_active=True).first()
+    try:
+        if to is None:
+            raise services.CaseError(_("Choose a queue to move the case to."))
+        case = services.move_case(case, to=to, by=actor, version=_version(request))
+    except services.CaseError as exc:
+        _refused(request, exc)
+        return redirect("desk:case", number=number)
+    messages.success(
+        request, _("Case %(number)s moved to %(queue)s.") % {"number": number, "queue": to.name}
+    )
+    if access.may_see(actor, case):
+        return redirect("desk:case", number=number)
+    return redirect("desk:overview")
 
 
 @login_required

@@ -182,6 +182,16 @@ class Case(models.Model):
         verbose_name=_("suggested category"),
     )
     suggestion_confidence = models.FloatField(null=True, blank=True)
+    # Likewise the queue, for a case in a triage queue.
+    suggested_queue = models.ForeignKey(
+        Queue,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested queue"),
+    )
+    queue_confidence = models.FloatField(null=True, blank=True)
     # The soonest deadline of its running SLA clocks, and when that one warns (desk/sla.py).
     sla_due_at = models.DateTimeField(_("due"), null=True, blank=True)
     sla_warn_at = models.DateTimeField(null=True, blank=True)
@@ -274,6 +284,8 @@ HISTORY_LABELS = {
     "sla_breached": _("SLA deadline passed"),
     "escalated": _("escalated"),
     "escalation_failed": _("escalation failed"),
+    "routed": _("changed by the routing rules"),
+    "moved": _("moved to another queue"),
 }
 
 

@@ -10,8 +10,15 @@ from luukku.core.models import OrgUnit
 
 class ClassifierVersion(models.Model):
     """One trained model: what it learnt from, how well it did on cases it had not seen,
-    and how sure it must be to set a category rather than suggest one."""
+    and how sure it must be to set a category (or queue) rather than suggest one."""
 
+    class Target(models.TextChoices):
+        CATEGORY = "category", _("Category")
+        QUEUE = "queue", _("Queue")
+
+    target = models.CharField(
+        _("guesses"), max_length=8, choices=Target.choices, default=Target.CATEGORY
+    )
     org_unit = models.ForeignKey(
         OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("org unit")
     )
@@ -19,13 +26,13 @@ class ClassifierVersion(models.Model):
     trained_at = models.DateTimeField(_("trained"), auto_now_add=True)
     cases = models.PositiveIntegerField(_("cases learnt from"))
     accuracy = models.FloatField(_("accuracy on unseen cases"))
-    labels = models.JSONField(default=list)  # category ids, in the model's order
+    labels = models.JSONField(default=list)  # category (or queue) ids, in the model's order
     model = models.BinaryField()  # the scikit-learn pipeline (joblib); written only by us
     is_active = models.BooleanField(_("in use"), default=True)
     threshold = models.FloatField(
-        _("set the category from this confidence"),
+        _("act from this confidence"),
         default=0.8,
-        help_text=_("Below it, the category is only suggested to the agent."),
+        help_text=_("Below it, the category or queue is only suggested to the agent."),
     )
 
     class Meta:
@@ -33,7 +40,9 @@ class ClassifierVersion(models.Model):
         verbose_name_plural = _("classifier versions")
         ordering = ["org_unit", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["org_unit", "version"], name="classifier_version"),
+            models.UniqueConstraint(
+                fields=["org_unit", "target", "version"], name="classifier_target_version"
+            ),
         ]
 
     def __str__(self) -> str:
