@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
 from luukku.channels.models import Mailbox
 from luukku.core.models import Role, User
@@ -64,3 +68,28 @@ def mailbox(desk: Desk) -> Mailbox:
     desk.housing.mailbox = box
     desk.housing.save()
     return box
+
+
+HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
+
+
+class Clock:
+    """The time as Luukku sees it, moved by the test."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def move(self, **delta: float) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+    def set(self, moment: dt.datetime) -> dt.datetime:
+        self.now = moment
+        return moment
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    fixed = Clock(dt.datetime(2026, 12, 2, 9, 0, tzinfo=HELSINKI))
+    monkeypatch.setattr(timezone, "now", lambda: fixed.now.astimezone(dt.UTC))
+    yield fixed

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from luukku.core.actions.calendars import parse_hours, save_calendar, set_special_day
 from luukku.desk.models import (
@@ -32,32 +30,9 @@ from luukku.desk.services import (
 from luukku.desk.sla_policies import save_policy
 from luukku.desk.sla_scheduler import take_due
 from luukku.desk.tasks import recompute_sla
-from tests.desk.conftest import Desk
+from tests.desk.conftest import HELSINKI, Clock, Desk
 
 pytestmark = pytest.mark.django_db
-HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
-
-
-class Clock:
-    """The time as Luukku sees it, moved by the test."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def move(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-    def set(self, moment: dt.datetime) -> dt.datetime:
-        self.now = moment
-        return moment
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    fixed = Clock(dt.datetime(2026, 12, 2, 9, 0, tzinfo=HELSINKI))
-    monkeypatch.setattr(timezone, "now", lambda: fixed.now.astimezone(dt.UTC))
-    yield fixed
 
 
 def policy(desk: Desk, **kwargs: object) -> SlaPolicy:

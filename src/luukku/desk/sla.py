@@ -110,6 +110,7 @@ class Tick:
     kind: str
     at: datetime.datetime
     reason: str = ""
+    due_at: datetime.datetime | None = None  # the deadline it was measured by, if not the clock's
 
 
 def _place(clock: SlaClock, schedule: Schedule) -> None:
@@ -143,10 +144,17 @@ def _start(
     return clock, Tick(clock, Milestone.STARTED, at)
 
 
-def _meet(clock: SlaClock, at: datetime.datetime, schedule: Schedule) -> Tick:
+def _meet(clock: SlaClock, at: datetime.datetime, schedule: Schedule) -> list[Tick]:
+    """The clock is met; late, and before the scheduler saw the deadline pass, it is also
+    breached, so every missed deadline has its one breach for the reports."""
     _resume_time(clock, at, schedule)
+    due = clock.due_at  # a met clock has no deadline any more; its events keep this one
+    ticks = []
+    if clock.breached_at is None and due is not None and at > due:
+        clock.breached_at = at
+        ticks.append(Tick(clock, Milestone.BREACHED, at, due_at=due))
     clock.state, clock.met_at = ClockState.MET, at
-    return Tick(clock, Milestone.MET, at)
+    return [*ticks, Tick(clock, Milestone.MET, at, due_at=due)]
 
 
 def _stop(clock: SlaClock, at: datetime.datetime, schedule: Schedule) -> None:
@@ -218,12 +226,12 @@ def _follow_status(
     if clock.state not in ACTIVE:
         return []
     if target == Target.RESOLUTION and done:
-        return [_meet(clock, case.resolved_at or now, schedule)]
+        return _meet(clock, case.resolved_at or now, schedule)
     if target != Target.RESOLUTION and (answered or case.first_response_at is not None):
         if target == Target.FIRST_RESPONSE and case.first_response_at is not None:
-            return [_meet(clock, case.first_response_at, schedule)]
+            return _meet(clock, case.first_response_at, schedule)
         if target == Target.NEXT_RESPONSE and answered:
-            return [_meet(clock, now, schedule)]
+            return _meet(clock, now, schedule)
     if target != Target.RESOLUTION and done:
         _stop(clock, now, schedule)
         return []
@@ -246,7 +254,7 @@ def event_row(case: Case, tick: Tick) -> SlaEvent:
         kind=tick.kind,
         at=tick.at,
         reason=tick.reason,
-        due_at=tick.clock.due_at,
+        due_at=tick.due_at or tick.clock.due_at,
         queue_id=case.queue_id,
         org_unit_id=case.org_unit_id,
         category_id=case.category_id,

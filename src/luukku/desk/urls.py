@@ -3,6 +3,7 @@ from django.urls import path
 from luukku.desk import (
     answer_views,
     mailbox_views,
+    report_views,
     rule_views,
     setup_views,
     skill_views,
@@ -15,6 +16,7 @@ app_name = "desk"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("board/", views.board, name="board"),
+    path("reports/sla/", report_views.sla_met, name="sla_report"),
     path("queues/<slug:slug>/", views.queue_cases, name="queue"),
     path("queues/<slug:slug>/views/", views.save_view, name="save_view"),
     path("cases/<int:number>/", views.case_view, name="case"),
