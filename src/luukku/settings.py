@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "luukku.core",
     "luukku.customers",
+    "luukku.consent",
     "luukku.channels",
     "luukku.desk",
     "luukku.api",

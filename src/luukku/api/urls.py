@@ -1,5 +1,6 @@
 from ninja import NinjaAPI
 
+from luukku.consent.api import router as consent_router
 from luukku.core.api import router as core_router
 from luukku.core.restapi import problems
 from luukku.core.restapi.auth import api_auth
@@ -23,5 +24,6 @@ problems.install(api)
 desk_api.install_errors(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", consent_router)
 api.add_router("/", desk_api.router)
 api.add_router("/", webhooks_router)

@@ -38,6 +38,7 @@ class Perm(StrEnum):
     CASE_VIEW = "case.view"
     CASE_WORK = "case.work"
     DESK_MANAGE = "desk.manage"
+    CONSENT_MANAGE = "consent.manage"
 
 
 PERM_LABELS = {
@@ -60,6 +61,7 @@ PERM_LABELS = {
     Perm.CASE_VIEW: gettext_lazy("See the cases in the unit's queues"),
     Perm.CASE_WORK: gettext_lazy("Answer, assign and change cases"),
     Perm.DESK_MANAGE: gettext_lazy("Set up queues, categories and case statuses"),
+    Perm.CONSENT_MANAGE: gettext_lazy("Define consent purposes, their texts and landing pages"),
 }
 
 _EVERY_STAFF_MEMBER = frozenset(
@@ -76,7 +78,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.AGENT: _EVERY_STAFF_MEMBER | _CASE_WORKER | {Perm.CUSTOMER_EDIT},
     # Field workers handle the requests they are sent out on (a municipality's caretakers).
     Role.FIELD_WORKER: _EVERY_STAFF_MEMBER | _CASE_WORKER,
-    Role.MARKETER: _EVERY_STAFF_MEMBER | {Perm.CUSTOMER_EXPORT},
+    Role.MARKETER: _EVERY_STAFF_MEMBER | {Perm.CUSTOMER_EXPORT, Perm.CONSENT_MANAGE},
     Role.ANALYST: _EVERY_STAFF_MEMBER | {Perm.CASE_VIEW},
 }
 

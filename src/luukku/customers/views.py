@@ -19,7 +19,7 @@ from luukku.core.actions import audit
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import AuditEntry, OrgUnit, User
 from luukku.core.paging import list_page
-from luukku.customers import access, export, filters
+from luukku.customers import access, export, filters, profile_panels
 from luukku.customers.actions import parties as actions
 from luukku.customers.actions.contacts import ContactChanges
 from luukku.customers.api.schemas import PARTY_PREFETCH
@@ -202,6 +202,7 @@ def person_profile(request: HttpRequest, person_id: int) -> HttpResponse:
             "custom": _custom_rows(person, fields),
             "identities": _identities(person),
             "relationships": _relationship_rows(actor, person),
+            "panels": profile_panels.rendered(request, actor, person),
             "can_edit": access.persons_visible_to(actor, Perm.CUSTOMER_EDIT)
             .filter(pk=person.pk)
             .exists(),

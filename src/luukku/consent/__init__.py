@@ -1,0 +1,2 @@
+"""Consent: purposes, the append-only ledger of grants and withdrawals with their
+evidence, the preference center, and the gate every marketing message passes."""

@@ -1,0 +1,200 @@
+"""The pages a customer reaches from a link in a message, without logging in: confirming
+a consent (double opt-in), the preference center, and unsubscribing (RFC 8058 one-click
+included). A link that was changed or is too old gets a page saying so, and changes
+nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from luukku.consent import links, services
+from luukku.consent.gate import may_contact
+from luukku.consent.models import Action, ConsentState, Purpose, Source
+from luukku.consent.services import Evidence, language_of
+from luukku.core.models import Organization
+from luukku.customers.models import Person
+from luukku.customers.models.parties import Channel
+
+
+def evidence_of(request: HttpRequest, source: str, **details: Any) -> Evidence:
+    """What the request proves: where it came from and with what browser."""
+    return Evidence(
+        source=source,
+        ip=request.META.get("REMOTE_ADDR") or None,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        details=details,
+    )
+
+
+def _page(request: HttpRequest, reader: Person | None, template: str, **context: Any) -> Any:
+    """A public page in the person's language, naming the organization that sends."""
+    language = language_of(reader) if reader is not None else ""
+    context["organization"] = Organization.objects.order_by("pk").first()
+    with translation.override(language or translation.get_language()):
+        return render(request, f"consent/{template}", context)
+
+
+def _broken(request: HttpRequest, error: links.LinkError) -> HttpResponse:
+    page = _page(request, None, "link_broken.html", expired=error.expired)
+    page.status_code = 400
+    return page
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Double opt-in: the link shows a button, so a mail scanner that follows links
+    confirms nothing; the click records the grant with this browser's evidence."""
+    try:
+        asked = links.confirmed_request(token)
+    except links.LinkError as error:
+        return _broken(request, error)
+    done = asked.confirmed_by.exists()
+    if request.method == "POST" and not done:
+        services.confirm(asked, evidence_of(request, Source.DOUBLE_OPT_IN))
+        done = True
+    return _page(
+        request,
+        asked.person,
+        "confirm.html",
+        title=_title(asked.purpose, asked.person),
+        done=done,
+        preferences=links.preferences_link(asked.person),
+    )
+
+
+def _title(purpose: Purpose | None, person: Person) -> str:
+    """The purpose as the person reads it: its text's title in their language."""
+    if purpose is None:
+        return ""
+    text = services.current_text(purpose, person.preferred_language)
+    return text.title if text is not None else purpose.name
+
+
+def _choices(person: Person) -> list[dict[str, Any]]:
+    """Each purpose in use with each of its channels, and whether it is on now."""
+    rows = []
+    language = person.preferred_language
+    for purpose in Purpose.objects.filter(is_active=True).order_by("name"):
+        text = services.current_text(purpose, language)
+        channels = [
+            {
+                "value": channel,
+                "label": Channel(channel).label,
+                "name": f"p{purpose.pk}-{channel}",
+                "on": may_contact(person, purpose, channel).allowed
+                or _granted(person, purpose, channel),
+            }
+            for channel in purpose.channels
+        ]
+        rows.append({"purpose": purpose, "text": text, "channels": channels})
+    return rows
+
+
+def _granted(person: Person, purpose: Purpose, channel: str) -> bool:
+    """Granted, even if no address works now (the page shows the wish, not the reach)."""
+    return ConsentState.objects.filter(
+        person=person, purpose=purpose, channel=channel, action=Action.GRANTED
+    ).exists()
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        person = links.person_of_preferences(token)
+    except links.LinkError as error:
+        return _broken(request, error)
+    saved = False
+    if request.method == "POST":
+        evidence = evidence_of(request, Source.PREFERENCE_CENTER)
+        if request.POST.get("everything") == "withdraw":
+            services.withdraw_everything(person, evidence)
+        else:
+            _save_choices(person, request, evidence)
+        saved = True
+    return _page(
+        request,
+        person,
+        "preferences.html",
+        person=person,
+        rows=_choices(person),
+        saved=saved,
+        blocked=ConsentState.objects.filter(
+            person=person, purpose=None, action=Action.WITHDRAWN
+        ).exists(),
+    )
+
+
+def _save_choices(person: Person, request: HttpRequest, evidence: Evidence) -> None:
+    """Record what the person changed on the page: each box they ticked or cleared. Under
+    a block on all marketing every box shows off; ticking one lifts the block, and the
+    boxes left clear are then recorded as withdrawn, so nothing else comes back on."""
+    blocked = ConsentState.objects.filter(
+        person=person, purpose=None, action=Action.WITHDRAWN
+    ).exists()
+    ticked: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    cleared: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for row in _choices(person):
+        for channel in row["channels"]:
+            wanted = request.POST.get(channel["name"]) == "on"
+            (ticked if wanted else cleared).append((row, channel))
+    lifting = blocked and bool(ticked)
+    for row, channel in ticked:
+        if not channel["on"]:
+            _record(person, row, channel, Action.GRANTED, evidence)
+    for row, channel in cleared:
+        if channel["on"] or (lifting and not _withdrawn(person, row["purpose"], channel)):
+            _record(person, row, channel, Action.WITHDRAWN, evidence)
+    if lifting:
+        services.record(person, None, Action.GRANTED, evidence)
+
+
+def _record(
+    person: Person, row: dict[str, Any], channel: dict[str, Any], action: str, evidence: Evidence
+) -> None:
+    services.record(
+        person, row["purpose"], action, evidence, channels=[channel["value"]], text=row["text"]
+    )
+
+
+def _withdrawn(person: Person, purpose: Purpose, channel: dict[str, Any]) -> bool:
+    return ConsentState.objects.filter(
+        person=person, purpose=purpose, channel=channel["value"], action=Action.WITHDRAWN
+    ).exists()
+
+
+@csrf_exempt  # RFC 8058: a mail client posts the one-click request without a session
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (link checkers must not unsubscribe anyone); POST withdraws,
+    from the mail client's one-click as from the button."""
+    try:
+        found = links.unsubscribe_of(token)
+    except links.LinkError as error:
+        return _broken(request, error)
+    one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+    if request.method == "POST":
+        source = Source.ONE_CLICK if one_click else Source.UNSUBSCRIBE_LINK
+        evidence = evidence_of(request, source)
+        if found.purpose is None:
+            services.withdraw_everything(found.person, evidence)
+        else:
+            channels = [found.channel] if found.channel else None
+            services.record(
+                found.person, found.purpose, Action.WITHDRAWN, evidence, channels=channels
+            )
+        if one_click:
+            return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
+    return _page(
+        request,
+        found.person,
+        "unsubscribe.html",
+        title=_title(found.purpose, found.person) if found.purpose else "",
+        done=request.method == "POST",
+        preferences=links.preferences_link(found.person),
+    )
