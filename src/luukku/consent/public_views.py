@@ -10,12 +10,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from luukku.consent import links, services
+from luukku.consent import links, services, signup
 from luukku.consent.gate import may_contact
-from luukku.consent.models import Action, ConsentState, Purpose, Source
+from luukku.consent.landing import LandingForm
+from luukku.consent.models import Action, ConsentState, LandingPage, Purpose, Source
 from luukku.consent.services import Evidence, language_of
 from luukku.core.models import Organization
 from luukku.customers.models import Person
@@ -198,3 +200,38 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         done=request.method == "POST",
         preferences=links.preferences_link(found.person),
     )
+
+
+@require_http_methods(["GET", "POST"])
+def landing_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """A published landing page and its form. A mistake is shown on the page in its
+    language and nothing is recorded; a sending asks for each ticked consent by mail."""
+    page = LandingPage.objects.filter(slug=slug, is_published=True).first()
+    if page is None:
+        return _landing(request, None, status=404)
+    with translation.override(page.language):
+        form = LandingForm(request.POST or None, page_blocks=page.blocks, language=page.language)
+        if request.method == "POST" and form.is_valid():
+            evidence = evidence_of(request, Source.LANDING_PAGE)
+            try:
+                sent = signup.submit(page, form.cleaned_data, evidence, form.texts)
+            except signup.TooMany:
+                form.add_error(
+                    None,
+                    _("Too many sendings from your network just now. Try again in a few minutes."),
+                )
+            else:
+                return _landing(
+                    request, page, sent=True, asked=bool(sent.asked) or sent.person is None
+                )
+        return _landing(request, page, form=form, status=400 if form.errors else 200)
+
+
+def _landing(
+    request: HttpRequest, page: LandingPage | None, *, status: int = 200, **context: Any
+) -> HttpResponse:
+    context["page"] = page
+    context["organization"] = Organization.objects.order_by("pk").first()
+    language = page.language if page is not None else translation.get_language()
+    with translation.override(language):
+        return render(request, "consent/landing_page.html", context, status=status)

@@ -1,5 +1,6 @@
 """Consent's data: purposes and their texts, the ledger and the state derived from it."""
 
+from luukku.consent.models.landing import LandingPage, Submission
 from luukku.consent.models.ledger import (
     Action,
     AppendOnlyError,
@@ -14,8 +15,10 @@ __all__ = [
     "AppendOnlyError",
     "ConsentRecord",
     "ConsentState",
+    "LandingPage",
     "LawfulBasis",
     "Purpose",
     "PurposeText",
     "Source",
+    "Submission",
 ]
