@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "luukku.consent",
     "luukku.channels",
     "luukku.desk",
+    "luukku.segments",
     "luukku.api",
     "luukku.web",
 ]

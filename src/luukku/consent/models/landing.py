@@ -30,7 +30,7 @@ class LandingPage(models.Model):
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
 

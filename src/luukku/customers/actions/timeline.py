@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+import django.dispatch
 from django.db import connection, transaction
 from django.utils import timezone
 from pydantic_core import to_json
@@ -58,11 +59,22 @@ def append_event(
     )
 
 
+# Sent once the transaction that appended events commits, with `appended`: a list of
+# (person id, event type). What keeps something derived from people (segments) listens.
+events_appended = django.dispatch.Signal()
+
+
+def _tell(pairs: list[tuple[int, str]]) -> None:
+    if pairs:
+        transaction.on_commit(lambda: events_appended.send(Event, appended=pairs))
+
+
 def append_one(event: NewEvent) -> Event:
     """One event without an idempotency key: a single INSERT (`append_events` copies a
     batch in, which pays off only for many)."""
     partitions.ensure_partitions(event.occurred_at, event.occurred_at)
     hold_timeline()
+    _tell([(event.person_id, event.type)])
     return Event.objects.create(
         person_id=event.person_id,
         type=event.type,
@@ -105,9 +117,11 @@ def append_events(events: list[NewEvent]) -> list[bool]:
         new_keys = _append_postgresql(candidates)
     else:
         new_keys = _append_orm(candidates)
-    return [
+    stored = [
         keep and (e.key is None or e.key in new_keys) for e, keep in zip(events, first, strict=True)
     ]
+    _tell([(e.person_id, e.type) for e, kept in zip(events, stored, strict=True) if kept])
+    return stored
 
 
 def _append_orm(events: list[NewEvent]) -> set[str]:

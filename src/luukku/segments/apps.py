@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SegmentsConfig(AppConfig):
+    name = "luukku.segments"
+    label = "segments"
+    verbose_name = _("Segments")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from luukku.segments import hooks, tasks  # noqa: F401 (its jobs and listeners)
