@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("luukku.customers.urls")),
     path("desk/", include("luukku.desk.urls")),
+    path("segments/", include("luukku.segments.urls")),
     path("", include("luukku.consent.urls")),
     path("", include("luukku.web.urls")),
 ]

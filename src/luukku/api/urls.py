@@ -7,6 +7,7 @@ from luukku.core.restapi.auth import api_auth
 from luukku.core.webhooks_api import router as webhooks_router
 from luukku.customers.api import router as customers_router
 from luukku.desk import api as desk_api
+from luukku.segments.api import router as segments_router
 
 api = NinjaAPI(
     title="Luukku API",
@@ -26,4 +27,5 @@ api.add_router("/", core_router)
 api.add_router("/", customers_router)
 api.add_router("/", consent_router)
 api.add_router("/", desk_api.router)
+api.add_router("/", segments_router)
 api.add_router("/", webhooks_router)

@@ -39,6 +39,7 @@ class Perm(StrEnum):
     CASE_WORK = "case.work"
     DESK_MANAGE = "desk.manage"
     CONSENT_MANAGE = "consent.manage"
+    SEGMENT_MANAGE = "segment.manage"
 
 
 PERM_LABELS = {
@@ -62,6 +63,7 @@ PERM_LABELS = {
     Perm.CASE_WORK: gettext_lazy("Answer, assign and change cases"),
     Perm.DESK_MANAGE: gettext_lazy("Set up queues, categories and case statuses"),
     Perm.CONSENT_MANAGE: gettext_lazy("Define consent purposes, their texts and landing pages"),
+    Perm.SEGMENT_MANAGE: gettext_lazy("Build segments and see their members"),
 }
 
 _EVERY_STAFF_MEMBER = frozenset(
@@ -78,7 +80,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.AGENT: _EVERY_STAFF_MEMBER | _CASE_WORKER | {Perm.CUSTOMER_EDIT},
     # Field workers handle the requests they are sent out on (a municipality's caretakers).
     Role.FIELD_WORKER: _EVERY_STAFF_MEMBER | _CASE_WORKER,
-    Role.MARKETER: _EVERY_STAFF_MEMBER | {Perm.CUSTOMER_EXPORT, Perm.CONSENT_MANAGE},
+    Role.MARKETER: _EVERY_STAFF_MEMBER
+    | {Perm.CUSTOMER_EXPORT, Perm.CONSENT_MANAGE, Perm.SEGMENT_MANAGE},
     Role.ANALYST: _EVERY_STAFF_MEMBER | {Perm.CASE_VIEW},
 }
 

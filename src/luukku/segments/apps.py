@@ -9,4 +9,8 @@ class SegmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from luukku.customers import profile_panels
         from luukku.segments import hooks, tasks  # noqa: F401 (its jobs and listeners)
+        from luukku.segments.views import segments_panel
+
+        profile_panels.register("segments", segments_panel, order=30)

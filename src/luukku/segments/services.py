@@ -111,3 +111,15 @@ def in_dependency_order(segments: list[Segment]) -> list[Segment]:
     for segment in segments:
         place(segment, set())
     return ordered
+
+
+@transaction.atomic
+def delete_segment(segment: Segment, *, by: User | None) -> None:
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.DELETE,
+        obj=segment,
+        org_unit=segment.org_unit,
+        changes={"name": [segment.name, None]},
+    )
+    segment.delete()

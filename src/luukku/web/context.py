@@ -22,6 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("desk:overview"), _("Cases")))
     if can_see_customers:
         items.append((reverse("customers:persons"), _("Customers")))
+    if access.can(user, Perm.SEGMENT_MANAGE):
+        items.append((reverse("segments:list"), _("Segments")))
     if access.can(user, Perm.CONSENT_MANAGE):
         items.append((reverse("consent:purposes"), _("Marketing")))
     items += [
