@@ -121,3 +121,56 @@ def test_changes_no_segment_cares_about_queue_nothing(people: People) -> None:
     assert DBTaskResult.objects.count() == queued
     record(people.anna, people.news, "withdrawn", Evidence(source=Source.AGENT))
     assert DBTaskResult.objects.count() == queued  # nor consents
+
+
+def test_routing_rules_and_sla_policies_ask_about_segments(people: People) -> None:
+    from django.core.exceptions import ValidationError
+
+    from luukku.desk.models import RoutingRule, SlaPolicy
+    from luukku.desk.rules import check_rule as check_routing_rule
+    from luukku.desk.sla import policy_for
+    from luukku.desk.sla_policies import save_policy
+
+    save_segment(Segment(name="VIP", slug="vip", org_unit=people.tree.root, kind="static"), by=None)
+    vip = Segment.objects.get(slug="vip")
+    membership.add_static(vip, [people.anna.pk])
+    fast = save_policy(
+        SlaPolicy(
+            name="VIP first",
+            org_unit=people.tree.root,
+            position=1,
+            first_response_minutes=30,
+            conditions={"segment": ["vip"]},
+        ),
+        by=None,
+    )
+    anna_case = open_case(queue=people.housing, subject="Help", by=None, person=people.anna)
+    eva_case = open_case(queue=people.housing, subject="Help", by=None, person=people.eva)
+    assert policy_for(anna_case) == fast and policy_for(eva_case) is None
+    with pytest.raises(ValidationError, match="gone"):
+        save_policy(
+            SlaPolicy(
+                name="X",
+                org_unit=people.tree.root,
+                first_response_minutes=1,
+                conditions={"segment": ["gone"]},
+            ),
+            by=None,
+        )
+    urgent = RoutingRule.objects.create(
+        name="VIP urgent",
+        org_unit=people.tree.root,
+        position=1,
+        is_active=True,
+        conditions=[{"field": "segment", "op": "is", "value": "vip"}],
+        actions={"priority": "urgent"},
+    )
+    check_routing_rule(urgent)  # refuses nothing
+    vip_case = open_case(queue=people.housing, subject="Again", by=None, person=people.anna)
+    other = open_case(queue=people.housing, subject="Again", by=None, person=people.eva)
+    vip_case.refresh_from_db()
+    other.refresh_from_db()
+    assert (vip_case.priority, other.priority) == ("urgent", "normal")
+    urgent.conditions = [{"field": "segment", "op": "in", "value": ["vip", "gone"]}]
+    with pytest.raises(ValidationError, match="no segment “gone”"):
+        check_routing_rule(urgent)

@@ -103,7 +103,7 @@ def scheduler_loop(worker_id: str, stop: threading.Event, *, schedule: bool = Tr
         stop.wait(HEARTBEAT_EVERY)
 
 
-def run_worker(*, interval: float = 1.0, batch: bool = False, queues: str = "*") -> None:
+def run_worker(*, interval: float = 0.2, batch: bool = False, queues: str = "*") -> None:
     worker_id = f"{socket.gethostname()[:40]}-{get_random_string(12)}"
     stop = threading.Event()
     scheduler = threading.Thread(

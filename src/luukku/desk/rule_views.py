@@ -85,7 +85,7 @@ class RuleForm(forms.ModelForm[RoutingRule]):
         help_text=gettext_lazy(
             "One a line: field, operator, value. Fields: channel, mailbox, sender, "
             "sender_domain, subject, body, text, language, category, priority, queue, "
-            "time, weekday, relationship, customer.<field>, customer.custom.<key>. "
+            "time, weekday, relationship, segment, customer.<field>, customer.custom.<key>. "
             "Operators: is, is_not, in, not_in, contains, not_contains, starts_with, "
             "ends_with, matches (a regular expression), between (08:00-16:00), exists, "
             "missing. Example: sender_domain is example.com"

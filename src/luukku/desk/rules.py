@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from luukku.core.models import Team, User
 from luukku.customers.models import CustomField, Relationship
+from luukku.desk import segment_directory
 from luukku.desk.models import (
     Case,
     Category,
@@ -52,8 +53,9 @@ FIELDS = (
     "time",
     "weekday",
     "relationship",
+    "segment",
 )
-SET_FIELDS = {"category", "relationship"}  # facts that are sets: is/in mean "has any"
+SET_FIELDS = {"category", "relationship", "segment"}  # facts that are sets: is/in mean "has any"
 OPS = (
     "is",
     "is_not",
@@ -130,6 +132,8 @@ def _fact(facts: Facts, name: str) -> Any:
     person = facts.get("_person")
     if name == "relationship":
         value: Any = relationship_codes(person.pk if person is not None else None)
+    elif name == "segment":
+        value = segment_directory.segments_of(person.pk if person is not None else None)
     elif name.startswith("customer.custom."):
         value = (person.custom or {}).get(name.removeprefix("customer.custom.")) if person else None
     elif name.startswith("customer."):
@@ -176,6 +180,11 @@ def _condition_problem(condition: Any) -> str:
         return _("“between” takes a time range such as 08:00-16:00")
     if op in ("in", "not_in") and not isinstance(value, list):
         return _("“%(op)s” takes a list of values") % {"op": op}
+    if name == "segment" and op in ("is", "is_not", "in", "not_in"):
+        named = [str(v) for v in (value if isinstance(value, list) else [value])]
+        missing = sorted(set(named) - segment_directory.existing(named))
+        if missing:
+            return _("no segment “%(names)s” (any more)") % {"names": ", ".join(missing)}
     return ""
 
 

@@ -30,6 +30,7 @@ from luukku.core.business_time import (
     business_time_between,
 )
 from luukku.core.models import OrgUnit
+from luukku.desk import segment_directory
 from luukku.desk.models import (
     DONE,
     Case,
@@ -46,7 +47,7 @@ from luukku.desk.rules import relationship_codes
 
 PAUSING = (StatusCategory.PENDING_CUSTOMER, StatusCategory.PENDING_THIRD_PARTY)
 ACTIVE = (ClockState.RUNNING, ClockState.PAUSED)
-CONDITIONS = ("priority", "channel", "queue", "category", "relationship")
+CONDITIONS = ("priority", "channel", "queue", "category", "relationship", "segment")
 ZERO = datetime.timedelta(0)
 
 
@@ -81,6 +82,11 @@ def matches(policy: SlaPolicy, case: Case, facts: dict[str, Any]) -> bool:
         if "relationship" not in facts:
             facts["relationship"] = relationship_codes(case.person_id)
         if not facts["relationship"] & set(wanted["relationship"]):
+            return False
+    if wanted.get("segment"):
+        if "segment" not in facts:
+            facts["segment"] = segment_directory.segments_of(case.person_id)
+        if not facts["segment"] & set(wanted["segment"]):
             return False
     return True
 

@@ -12,6 +12,7 @@ from luukku.core.actions import audit
 from luukku.core.jobs import enqueue_on_commit
 from luukku.core.models import AuditEntry, User
 from luukku.customers.models import RelationshipType
+from luukku.desk import segment_directory
 from luukku.desk.models import CaseChannel, Category, Priority, Queue, SlaPolicy
 from luukku.desk.sla import CONDITIONS
 from luukku.desk.tasks import recompute_sla
@@ -51,6 +52,7 @@ def check_conditions(conditions: dict[str, Any]) -> None:
         "queue": set(queues.values_list("pk", flat=True)),
         "category": set(categories.values_list("pk", flat=True)),
         "relationship": set(types.values_list("code", flat=True)),
+        "segment": segment_directory.existing(str(v) for v in conditions.get("segment") or []),
     }
     for name, values in conditions.items():
         missing = [str(v) for v in values if v not in allowed[name]]

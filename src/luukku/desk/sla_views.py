@@ -19,6 +19,7 @@ from luukku.core.actions import audit
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import AuditEntry, User
 from luukku.customers.models import RelationshipType
+from luukku.desk import segment_directory
 from luukku.desk.models import (
     CaseChannel,
     Category,
@@ -55,6 +56,11 @@ class SlaPolicyForm(forms.ModelForm[SlaPolicy]):
         required=False,
         help_text=gettext_lazy("The customer has one of these, valid today."),
     )
+    segment = forms.MultipleChoiceField(
+        label=gettext_lazy("Customer segments"),
+        required=False,
+        help_text=gettext_lazy("The customer is in one of these now."),
+    )
 
     class Meta:
         model = SlaPolicy
@@ -76,6 +82,7 @@ class SlaPolicyForm(forms.ModelForm[SlaPolicy]):
         fields["org_unit"].queryset = managed
         fields["queue"].queryset = Queue.objects.filter(org_unit__in=managed)
         fields["category"].queryset = Category.objects.filter(org_unit__in=managed)
+        fields["segment"].choices = segment_directory.listed()
         for minutes in ("first_response", "next_response", "resolution"):
             fields[f"{minutes}_minutes"].help_text = _(
                 "In business minutes of the case's calendar: 240 is four hours."
@@ -88,6 +95,7 @@ class SlaPolicyForm(forms.ModelForm[SlaPolicy]):
                 "queue": wanted.get("queue", []),
                 "category": wanted.get("category", []),
                 "relationship": wanted.get("relationship", []),
+                "segment": wanted.get("segment", []),
             }
         )
 
@@ -99,6 +107,7 @@ class SlaPolicyForm(forms.ModelForm[SlaPolicy]):
             "queue": [q.pk for q in data.get("queue") or []],
             "category": [c.pk for c in data.get("category") or []],
             "relationship": [r.code for r in data.get("relationship") or []],
+            "segment": list(data.get("segment") or []),
         }
         return {name: values for name, values in found.items() if values}
 

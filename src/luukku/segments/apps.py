@@ -10,7 +10,9 @@ class SegmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from luukku.customers import profile_panels
-        from luukku.segments import hooks, tasks  # noqa: F401 (its jobs and listeners)
+        from luukku.desk import segment_directory
+        from luukku.segments import directory, hooks, tasks  # noqa: F401 (its jobs and listeners)
         from luukku.segments.views import segments_panel
 
         profile_panels.register("segments", segments_panel, order=30)
+        segment_directory.install(directory.segments_of, directory.existing, directory.listed)

@@ -33,6 +33,19 @@ class Moves:
     exited: list[int] = field(default_factory=list)
 
 
+# A segment query hashes sets of persons (hundreds of thousands of ids); PostgreSQL's
+# default work_mem (4 MB) would spill them to disk in batches. Raised for these
+# transactions only.
+WORK_MEM = "128MB"
+
+
+def roomy() -> None:
+    """More memory for the hashes of a segment query, until the transaction ends."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+
+
 def _lock(segment: Segment) -> None:
     """One writer of a segment's members at a time (PostgreSQL; SQLite has one writer)."""
     if connection.vendor == "postgresql":
@@ -80,6 +93,7 @@ def _apply(segment: Segment, moves: Moves) -> None:
 def evaluate_fully(segment: Segment) -> Moves:
     """Work the whole segment out again and write only who entered and who left."""
     _lock(segment)
+    roomy()
     segment.refresh_from_db()
     started = time.monotonic()
     selected = members_query(segment)
@@ -167,7 +181,10 @@ def _refresh_one(segment: Segment, person_ids: list[int]) -> Moves:
     return moves
 
 
+@transaction.atomic
 def count(rule: dict[str, object], segment_unit: object) -> int:
+    """How many the rule selects now (the builder's live count)."""
+    roomy()
     scope = scope_of(segment_unit)  # type: ignore[arg-type]
     return Person.objects.filter(compile_rule(rule, scope)).count()
 

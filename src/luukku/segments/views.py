@@ -78,7 +78,7 @@ def _preview(actor: User, rule: dict[str, Any], unit: Any) -> dict[str, Any]:
     sample = selected.filter(pk__in=customer_access.persons_visible_to(actor).values("pk"))
     return {
         "problems": [],
-        "count": selected.count(),
+        "count": membership.count(rule, unit),
         "sample": list(sample.order_by("pk")[:SAMPLE]),
     }
 

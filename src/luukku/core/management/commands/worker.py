@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Run background jobs and the periodic scheduler. Start several to scale out."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+        parser.add_argument(
+            "--interval", type=float, default=0.2, help="seconds between polls when idle"
+        )
         parser.add_argument(
             "--batch", action="store_true", help="run what is due, then exit (no scheduler)"
         )
