@@ -107,17 +107,30 @@ def read(data: Any) -> dict[str, Any]:
         rule = {"all": [dict(NEW_CONDITION)]}
     rule = copy.deepcopy(rule)
     groups = sorted((k for k in data if k.startswith("g.")), key=len, reverse=True)
-    for key in sorted(k for k in data if k.startswith("c.")):
+    inputs = [k for k in data if k.startswith("c.")]
+    changed: set[str] = set()
+    for key in inputs:  # a condition's kind first: a new kind starts afresh
         path, _dot, attr = key[2:].rpartition(".")
-        try:
-            node = node_at(rule, path)
-        except (KeyError, IndexError, TypeError):
-            continue
-        if isinstance(node, dict) and "kind" in node:
+        node = _condition(rule, path)
+        if attr == "kind" and node is not None and node.get("kind") != data.get(key):
+            _set(node, "kind", str(data.get(key, "")))
+            changed.add(path)
+    for key in sorted(inputs):
+        path, _dot, attr = key[2:].rpartition(".")
+        node = _condition(rule, path)
+        if node is not None and attr != "kind" and path not in changed:
             _set(node, attr, str(data.get(key, "")))
     for key in groups:
         _regroup(rule, key[2:], str(data.get(key)))
     return rule
+
+
+def _condition(rule: dict[str, Any], path: str) -> dict[str, Any] | None:
+    try:
+        node = node_at(rule, path)
+    except (KeyError, IndexError, TypeError):
+        return None
+    return node if isinstance(node, dict) and "kind" in node else None
 
 
 def _regroup(rule: dict[str, Any], path: str, wanted: str) -> None:
