@@ -198,7 +198,7 @@ if os.environ.get("REDIS_URL"):
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "bulk"],
     }
 }
 if env_flag("LUUKKU_IMMEDIATE_TASKS"):

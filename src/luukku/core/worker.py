@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+from typing import Any
 
 from django.db import close_old_connections, transaction
 from django.utils import timezone
@@ -103,7 +104,26 @@ def scheduler_loop(worker_id: str, stop: threading.Event, *, schedule: bool = Tr
         stop.wait(HEARTBEAT_EVERY)
 
 
+# Long jobs (a segment evaluated in full over a million persons, a classifier trained)
+# run on the "bulk" queue, in a lane of their own, so they never hold up the short ones
+# (a refresh of a person's segments, a mail to send) behind them.
+BULK = "bulk"
+
+
+def _worker(worker_id: str, queues: list[str], excluded: list[str], **options: Any) -> Worker:
+    return LuukkuWorker(
+        queue_names=queues,
+        backend_name="default",
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=excluded,
+        **options,
+    )
+
+
 def run_worker(*, interval: float = 0.2, batch: bool = False, queues: str = "*") -> None:
+    """Run jobs until stopped: with the default "*", one lane for the bulk queue and one
+    for every other, side by side in this process."""
     worker_id = f"{socket.gethostname()[:40]}-{get_random_string(12)}"
     stop = threading.Event()
     scheduler = threading.Thread(
@@ -114,20 +134,31 @@ def run_worker(*, interval: float = 0.2, batch: bool = False, queues: str = "*")
         daemon=True,
     )
     scheduler.start()
-    worker = LuukkuWorker(
-        queue_names=queues.split(","),
-        interval=interval,
-        batch=batch,
-        backend_name="default",
-        startup_delay=not batch,
-        max_tasks=None,
-        worker_id=worker_id,
-        excluded_queue_names=[],
-    )
+    options: dict[str, Any] = {"interval": interval, "batch": batch, "startup_delay": not batch}
+    lanes = [(["*"], [BULK]), ([BULK], [])] if queues == "*" else [(queues.split(","), [])]
+    worker = _worker(worker_id, *lanes[0], **options)
+    others = [_worker(worker_id, *lane, **options) for lane in lanes[1:]]
+    threads = [
+        threading.Thread(target=_run_lane, args=(other,), name=f"luukku-lane-{n}", daemon=True)
+        for n, other in enumerate(others, start=1)
+    ]
+    for thread in threads:
+        thread.start()
     worker.configure_signals()
     try:
         worker.run()
     finally:
+        for other in others:
+            other.running = False  # finishes the job it has, then stops
+        for thread in threads:
+            thread.join(timeout=HEARTBEAT_EVERY * 2)
         stop.set()
         scheduler.join(timeout=HEARTBEAT_EVERY * 2)
         WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def _run_lane(worker: Worker) -> None:
+    try:
+        worker.run()
+    finally:
+        close_old_connections()

@@ -80,7 +80,7 @@ def balance_assignments() -> dict[str, int]:
 
 
 @periodic(every=datetime.timedelta(hours=24))
-@job(max_attempts=2)
+@job(max_attempts=2, queue_name="bulk")
 def train_case_classifiers() -> dict[str, float]:
     """Learn again from every unit's resolved cases (also started from the setup page)."""
     return classifier.train_all()

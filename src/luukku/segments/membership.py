@@ -34,16 +34,19 @@ class Moves:
 
 
 # A segment query hashes sets of persons (hundreds of thousands of ids); PostgreSQL's
-# default work_mem (4 MB) would spill them to disk in batches. Raised for these
+# default work_mem (4 MB) would spill them to disk in batches. And over the monthly
+# partitions of the timeline its plan has hundreds of nodes, which the JIT compiler
+# spends seconds on for queries that run in a fraction of that. Both set for these
 # transactions only.
 WORK_MEM = "128MB"
 
 
 def roomy() -> None:
-    """More memory for the hashes of a segment query, until the transaction ends."""
+    """Settings for a segment query, until the transaction ends."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            cursor.execute("SET LOCAL jit = off")
 
 
 def _lock(segment: Segment) -> None:
@@ -169,6 +172,7 @@ def refresh_persons(person_ids: list[int], kinds: set[str]) -> dict[str, Moves]:
 @transaction.atomic
 def _refresh_one(segment: Segment, person_ids: list[int]) -> Moves:
     _lock(segment)
+    roomy()
     segment.refresh_from_db(fields=["member_count"])
     now_in = set(members_query(segment).filter(pk__in=person_ids).values_list("pk", flat=True))
     was_in = set(
@@ -189,6 +193,7 @@ def count(rule: dict[str, object], segment_unit: object) -> int:
     return Person.objects.filter(compile_rule(rule, scope)).count()
 
 
+@transaction.atomic
 def explain(segment: Segment, person: Person) -> list[tuple[str, bool]]:
     """Each condition of the rule and whether the person meets it now: why they are in
     or not."""
@@ -197,6 +202,7 @@ def explain(segment: Segment, person: Person) -> list[tuple[str, bool]]:
     scope = scope_of(segment.org_unit)
     visible = Person.objects.filter(scope.visible(), pk=person.pk)
     answers = []
+    roomy()
     for path, node in nodes(segment.rule):
         met = visible.filter(compile_rule(node, scope)).exists()
         answers.append((path, met))
@@ -207,6 +213,7 @@ def freeze(segment: Segment, rule: dict[str, object]) -> Moves:
     """A static segment takes the rule's members as they are now, once."""
     with transaction.atomic():
         _lock(segment)
+        roomy()
         scope = scope_of(segment.org_unit)
         selected = Person.objects.filter(compile_rule(rule, scope))
         current = Membership.objects.filter(segment=segment)

@@ -21,7 +21,7 @@ def refresh_memberships(person_ids: list[int], kinds: list[str]) -> dict[str, li
     return {slug: [len(m.entered), len(m.exited)] for slug, m in moved.items()}
 
 
-@job(max_attempts=3, backoff_base=30.0)
+@job(max_attempts=3, backoff_base=30.0, queue_name="bulk")
 def evaluate_segment(segment_id: int) -> list[int]:
     """A segment worked out anew (after its rule changed): [entered, exited]."""
     segment = (
@@ -34,7 +34,7 @@ def evaluate_segment(segment_id: int) -> list[int]:
 
 
 @periodic(every=datetime.timedelta(minutes=15))
-@job(max_attempts=1)
+@job(max_attempts=1, queue_name="bulk")
 def reconcile_segments() -> dict[str, list[int]]:
     """Every dynamic segment evaluated in full and compared with its members: catches
     what sliding windows and birthdays change, and anything a refresh missed."""
