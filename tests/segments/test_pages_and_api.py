@@ -141,3 +141,27 @@ def test_segments_through_the_api(people: People) -> None:
     assert api.delete("/api/v1/segments/vip").status_code == 409  # "n" is built on it
     assert api.delete("/api/v1/segments/n").status_code == 204
     assert not Segment.objects.filter(slug="n").exists()
+
+
+def test_a_segment_others_are_built_on_is_not_deleted_from_the_page(people: People) -> None:
+    from luukku.segments.services import save_segment
+
+    base = save_segment(
+        Segment(name="Base", slug="base", org_unit=people.tree.root, kind="static"), by=None
+    )
+    save_segment(
+        Segment(
+            name="On top",
+            slug="on-top",
+            org_unit=people.tree.root,
+            rule={"kind": "segment", "segment": "base"},
+        ),
+        by=None,
+    )
+    client = Client()
+    assert client.login(username="maria", password=PASSWORD)
+    refused = client.post("/segments/base/delete/", follow=True).content.decode()
+    assert "Other segments are built on it: On top" in refused
+    assert client.post("/segments/on-top/delete/").status_code == 302
+    client.post("/segments/base/delete/")
+    assert not Segment.objects.filter(pk=base.pk).exists()

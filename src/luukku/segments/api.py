@@ -187,11 +187,7 @@ def change_segment(request: HttpRequest, slug: str, payload: SegmentPatch) -> di
 def delete_segment(request: HttpRequest, slug: str) -> tuple[int, None]:
     actor = actor_of(request)
     segment = segment_for_actor(actor, slug)
-    used_by = [
-        s.slug
-        for s in Segment.objects.exclude(pk=segment.pk)
-        if f"segment:{segment.pk}" in s.depends_on
-    ]
+    used_by = [s.slug for s in services.built_on(segment)]
     if used_by:
         raise HttpError(409, f"Other segments are built on it: {', '.join(sorted(used_by))}")
     with audit_channel("api"):

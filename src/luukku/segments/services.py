@@ -113,6 +113,12 @@ def in_dependency_order(segments: list[Segment]) -> list[Segment]:
     return ordered
 
 
+def built_on(segment: Segment) -> list[Segment]:
+    """The segments whose rules name this one."""
+    marker = f"segment:{segment.pk}"
+    return [s for s in Segment.objects.exclude(pk=segment.pk) if marker in s.depends_on]
+
+
 @transaction.atomic
 def delete_segment(segment: Segment, *, by: User | None) -> None:
     audit.record(

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<slug:slug>/edit/", views.segment_edit, name="edit"),
     path("<slug:slug>/evaluate/", views.segment_evaluate, name="evaluate"),
     path("<slug:slug>/import/", views.segment_import, name="import"),
+    path("<slug:slug>/delete/", views.segment_delete, name="delete"),
 ]

@@ -205,6 +205,25 @@ def segment_evaluate(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def segment_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    """Delete a segment nothing else is built on; its members' timelines keep the past."""
+    actor = staff(request)
+    segment = segment_for_actor(actor, slug)
+    used_by = [s.name for s in services.built_on(segment)]
+    if used_by:
+        messages.error(
+            request,
+            _("Other segments are built on it: %(names)s") % {"names": ", ".join(sorted(used_by))},
+        )
+        return redirect("segments:detail", slug=segment.slug)
+    with audit_channel("web"):
+        services.delete_segment(segment, by=actor)
+    messages.success(request, _("Deleted."))
+    return redirect("segments:list")
+
+
+@login_required
+@require_POST
 def segment_import(request: HttpRequest, slug: str) -> HttpResponse:
     """A static segment's members from a file: one email address or person id per line.
     Lines that match nobody the importer may see are listed; nothing is half-done."""

@@ -2,11 +2,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from luukku.consent.demo import load_consent_demo
 from luukku.core.actions.audit import audit_channel
 from luukku.core.demo import DEMO_PASSWORD, USERS, load_demo
 from luukku.core.models import Organization, OrgUnit
 from luukku.customers.demo import load_customer_demo
 from luukku.desk.demo import load_desk_demo
+from luukku.segments.demo import load_segment_demo
 
 
 class Command(BaseCommand):
@@ -34,11 +36,19 @@ class Command(BaseCommand):
             units = {u.slug: u for u in OrgUnit.objects.filter(organization=organization)}
             made = load_customer_demo(units, persons=persons)
             cases = load_desk_demo(units)
+            consents = load_consent_demo(units)
+            segments = load_segment_demo(units)
         self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {organization.name}"))
         if made:
             self.stdout.write(f"Created {made} demo customers with two years of history.")
         if cases:
             self.stdout.write(f"Created {cases} demo cases in the queues.")
+        if consents:
+            self.stdout.write(
+                f"Recorded {consents} demo consents; a landing page at /p/f/fitness/."
+            )
+        if segments:
+            self.stdout.write(f"Created {segments} demo segments.")
         self.stdout.write(f"Demo logins (password: {password}):")
         for user in USERS:
             roles = ", ".join(f"{role} in {unit}" for role, unit in user.roles)
