@@ -188,15 +188,20 @@ class Roster:
 
     def on_duty(self, now: datetime.datetime) -> list[int]:
         working = []
+        moments: dict[str, tuple[datetime.date, int, datetime.time]] = {}  # per time zone
         for user_id, zone in self.zones.items():
-            local = now.astimezone(zoneinfo.ZoneInfo(zone))
-            day = local.date()
-            if any(start <= day <= end for start, end in self.absences.get(user_id, [])):
+            moment = moments.get(zone)
+            if moment is None:
+                local = now.astimezone(zoneinfo.ZoneInfo(zone))
+                moment = moments[zone] = (local.date(), local.weekday(), local.time())
+            day, weekday, clock = moment
+            away = self.absences.get(user_id)
+            if away and any(start <= day <= end for start, end in away):
                 continue
             mine = self.hours.get(user_id)
             if mine is None or any(
-                weekday == local.weekday() and starts <= local.time() < ends
-                for weekday, starts, ends in mine
+                day_of_week == weekday and starts <= clock < ends
+                for day_of_week, starts, ends in mine
             ):
                 working.append(user_id)
         return working
@@ -290,15 +295,20 @@ def _candidates_in_sql(
     return _by_skills(found, roster.skills, needs) if by_skills else found
 
 
-def _still_free(user_id: int, size: int) -> bool:
-    """Lock the agent's row, then (in a new snapshot, after any wait) count their load:
-    does the case still fit?"""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT capacity FROM core_user WHERE id = %s FOR UPDATE", [user_id])
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    return fits(loads_of([user_id]).get(user_id, 0), size, row[0])
+def _take(user_id: int, size: int) -> User | None:
+    """Lock the agent's row and read it, then (in a new snapshot, after any wait) their
+    load: the agent, if the case still fits."""
+    agent = User.objects.select_for_update().filter(pk=user_id).first()
+    if agent is None:
+        return None
+    if connection.vendor == "postgresql":  # a plain statement: this runs for every case
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT load_units FROM desk_agentload WHERE user_id = %s", [user_id])
+            counted = cursor.fetchone()
+        load = counted[0] if counted else 0
+    else:
+        load = loads_of([user_id]).get(user_id, 0)
+    return agent if fits(load, size, agent.capacity) else None
 
 
 def pick_agent(
@@ -315,9 +325,9 @@ def pick_agent(
     size = size_of(case)
     for candidate in candidates(queue, team_id=team_id, now=now, needs=needs, size=size):
         # Lock the agent and count again: another transaction may have just given them one.
-        if not _still_free(candidate.user_id, size):
+        agent = _take(candidate.user_id, size)
+        if agent is None:
             continue
-        agent = User.objects.get(pk=candidate.user_id)
         AssignmentTurn.objects.bulk_create(  # one upsert
             [AssignmentTurn(queue=queue, user=agent, at=now)],
             update_conflicts=True,
