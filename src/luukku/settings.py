@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "luukku.channels",
     "luukku.desk",
     "luukku.segments",
+    "luukku.campaigns",
     "luukku.api",
     "luukku.web",
 ]

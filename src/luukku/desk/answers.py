@@ -1,7 +1,7 @@
 """Finding and filling in standard answers.
 
-Templates are Liquid (python-liquid): its authors cannot run code, and here they also
-cannot loop or write without end: the output and the loops are bounded.
+Templates are Liquid, in the bounded, lenient environment of `core.templating`: an
+unknown variable renders as nothing.
 """
 
 from __future__ import annotations
@@ -10,20 +10,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-from liquid import Environment
 from liquid.exceptions import LiquidError
 
 from luukku.core.models import User
+from luukku.core.templating import lenient as _liquid
 from luukku.desk.models import Case, StandardAnswer
-
-
-class _Bounded(Environment):
-    output_stream_limit = 20_000
-    loop_iteration_limit = 1_000
-    context_depth_limit = 20
-
-
-_liquid = _Bounded()
 
 
 class AnswerError(ValueError):

@@ -1,0 +1,1 @@
+"""Campaigns: email and SMS to segments, personalized, accounted for and tracked."""
