@@ -10,6 +10,7 @@ urlpatterns = [
     path("customers/", include("luukku.customers.urls")),
     path("desk/", include("luukku.desk.urls")),
     path("segments/", include("luukku.segments.urls")),
+    path("campaigns/", include("luukku.campaigns.urls")),
     path("", include("luukku.consent.urls")),
     path("", include("luukku.web.urls")),
 ]

@@ -40,6 +40,7 @@ class Perm(StrEnum):
     DESK_MANAGE = "desk.manage"
     CONSENT_MANAGE = "consent.manage"
     SEGMENT_MANAGE = "segment.manage"
+    CAMPAIGN_MANAGE = "campaign.manage"
 
 
 PERM_LABELS = {
@@ -64,6 +65,7 @@ PERM_LABELS = {
     Perm.DESK_MANAGE: gettext_lazy("Set up queues, categories and case statuses"),
     Perm.CONSENT_MANAGE: gettext_lazy("Define consent purposes, their texts and landing pages"),
     Perm.SEGMENT_MANAGE: gettext_lazy("Build segments and see their members"),
+    Perm.CAMPAIGN_MANAGE: gettext_lazy("Write, preview and send campaigns"),
 }
 
 _EVERY_STAFF_MEMBER = frozenset(
@@ -81,7 +83,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Field workers handle the requests they are sent out on (a municipality's caretakers).
     Role.FIELD_WORKER: _EVERY_STAFF_MEMBER | _CASE_WORKER,
     Role.MARKETER: _EVERY_STAFF_MEMBER
-    | {Perm.CUSTOMER_EXPORT, Perm.CONSENT_MANAGE, Perm.SEGMENT_MANAGE},
+    | {Perm.CUSTOMER_EXPORT, Perm.CONSENT_MANAGE, Perm.SEGMENT_MANAGE, Perm.CAMPAIGN_MANAGE},
     Role.ANALYST: _EVERY_STAFF_MEMBER | {Perm.CASE_VIEW},
 }
 
