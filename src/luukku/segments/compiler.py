@@ -110,7 +110,7 @@ def _attribute(node: dict[str, Any], scope: Scope) -> Q:
     if field == "age":
         return _age(op, value, scope.today)
     if field in ("has_email", "has_phone"):
-        has = _reachable(Channel.EMAIL if field == "has_email" else Channel.SMS)
+        has = reachable(Channel.EMAIL if field == "has_email" else Channel.SMS)
         return has if op == "is_true" else ~has
     if field in ("city", "postal_code"):
         if op in ("is_set", "is_not_set"):
@@ -207,27 +207,27 @@ def _consent(node: dict[str, Any], scope: Scope) -> Q:
     states = ConsentState.objects.filter(purpose=purpose, channel=channel)
     if state != "contactable":
         return Q(pk__in=states.filter(action=state).values("person_id"))
-    return _contactable(purpose, channel)
+    return contactable(purpose, channel)
 
 
-def _contactable(purpose: Purpose, channel: str) -> Q:
+def contactable(purpose: Purpose, channel: str) -> Q:
     """`consent.gate.may_contact` as a filter: the same answers, for everyone at once."""
     if not purpose.is_active or channel not in purpose.channels:
         return NOTHING
-    reachable = _reachable(channel)
+    reach = reachable(channel)
     if purpose.lawful_basis == LawfulBasis.LEGAL_OBLIGATION:
-        return reachable
+        return reach
     blocked = ConsentState.objects.filter(
         purpose__isnull=True, channel__in=[channel, ""], action=Action.WITHDRAWN
     )
     mine = ConsentState.objects.filter(purpose=purpose, channel=channel)
-    allowed = reachable & ~Q(pk__in=blocked.values("person_id"))
+    allowed = reach & ~Q(pk__in=blocked.values("person_id"))
     if purpose.lawful_basis == LawfulBasis.CONSENT:
         return allowed & Q(pk__in=mine.filter(action=Action.GRANTED).values("person_id"))
     return allowed & ~Q(pk__in=mine.filter(action=Action.WITHDRAWN).values("person_id"))
 
 
-def _reachable(channel: str) -> Q:
+def reachable(channel: str) -> Q:
     if channel == Channel.EMAIL:
         rows: Any = EmailAddress.objects.filter(person=OuterRef("pk"), bounced_at__isnull=True)
     elif channel in (Channel.SMS, Channel.PHONE):
