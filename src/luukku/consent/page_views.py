@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -128,6 +128,15 @@ def _pages_of(actor: User) -> Any:
     return LandingPage.objects.filter(org_unit__in=units_where(actor, Perm.CONSENT_MANAGE))
 
 
+def _page_for(actor: User, page_id: int) -> LandingPage:
+    """A page of the units the actor builds pages for (404 otherwise)."""
+    require(actor, Perm.CONSENT_MANAGE)
+    page = _pages_of(actor).filter(pk=page_id).first()
+    if page is None:
+        raise Http404(_("No such landing page."))
+    return page
+
+
 @login_required
 def page_list(request: HttpRequest) -> HttpResponse:
     actor = staff(request)
@@ -187,10 +196,7 @@ def _initial(block: dict[str, Any]) -> dict[str, Any]:
 def block_change(request: HttpRequest, page_id: int) -> HttpResponse:
     """Add, change, move or remove one block; the page as a whole must still work."""
     actor = staff(request)
-    require(actor, Perm.CONSENT_MANAGE)
-    page = _pages_of(actor).filter(pk=page_id).first()
-    if page is None:
-        return render(request, "consent/not_found.html", status=404)
+    page = _page_for(actor, page_id)
     blocks = [dict(b) for b in page.blocks]
     action = request.POST.get("action", "")
     index = int(request.POST.get("index", "-1") or -1)
@@ -232,10 +238,7 @@ def block_change(request: HttpRequest, page_id: int) -> HttpResponse:
 def page_preview(request: HttpRequest, page_id: int) -> HttpResponse:
     """The page as the public will see it, published or not; sending is off."""
     actor = staff(request)
-    require(actor, Perm.CONSENT_MANAGE)
-    page = _pages_of(actor).filter(pk=page_id).first()
-    if page is None:
-        return render(request, "consent/not_found.html", status=404)
+    page = _page_for(actor, page_id)
     with translation.override(page.language):
         try:
             form: LandingForm | None = LandingForm(page_blocks=page.blocks, language=page.language)
@@ -250,10 +253,7 @@ def page_preview(request: HttpRequest, page_id: int) -> HttpResponse:
 @require_POST
 def page_publish(request: HttpRequest, page_id: int) -> HttpResponse:
     actor = staff(request)
-    require(actor, Perm.CONSENT_MANAGE)
-    page = _pages_of(actor).filter(pk=page_id).first()
-    if page is None:
-        return render(request, "consent/not_found.html", status=404)
+    page = _page_for(actor, page_id)
     on = request.POST.get("publish") == "on"
     try:
         with audit_channel("web"):
