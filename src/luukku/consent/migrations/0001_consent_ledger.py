@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
                 ('user_agent', models.CharField(blank=True, max_length=400, verbose_name='browser')),
                 ('evidence', models.JSONField(blank=True, default=dict, verbose_name='evidence')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('confirms', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='confirmed_by', to='consent.consentrecord')),
+                ('confirms', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='confirmed_by', to='consent.consentrecord')),
                 ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_records', to='customers.person')),
                 ('purpose', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='consent.purpose')),
                 ('text', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='consent.purposetext', verbose_name='text shown')),

@@ -71,9 +71,10 @@ class ConsentRecord(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    # A grant by a confirmation link names the request it confirms.
+    # A grant by a confirmation link names the request it confirms (both go only when
+    # their person is erased).
     confirms = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="confirmed_by"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="confirmed_by"
     )
     evidence = models.JSONField(_("evidence"), default=dict, blank=True)
 
