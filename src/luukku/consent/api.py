@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from luukku.consent import services
-from luukku.consent.gate import may_contact
+from luukku.consent.gate import Facts, may_contact
 from luukku.consent.models import Action, ConsentRecord, Purpose, PurposeText, Source
 from luukku.consent.services import Evidence
 from luukku.core.access import Perm
@@ -108,9 +108,10 @@ def consents(request: HttpRequest, params: Query[PersonParam]) -> dict[str, Any]
     person = access.person_for_actor(actor, params.person_id)
     record_profile_view(actor=actor, party=person, via="api")
     standing = []
+    facts = Facts(person)
     for purpose in Purpose.objects.filter(is_active=True).order_by("slug"):
         for channel in purpose.channels:
-            answer = may_contact(person, purpose, channel)
+            answer = may_contact(person, purpose, channel, facts=facts)
             standing.append(
                 {
                     "purpose": purpose.slug,

@@ -32,8 +32,7 @@ def _when(record: ConsentRecord) -> dict[str, str]:
     }
 
 
-def has_address(person: Person, channel: str) -> bool:
-    """Whether the person has somewhere to send to on the channel that still works."""
+def _reaches(person: Person, channel: str) -> bool:
     if channel == Channel.EMAIL:
         return person.emailaddresss.filter(bounced_at__isnull=True).exists()
     if channel in (Channel.SMS, Channel.PHONE):
@@ -43,6 +42,42 @@ def has_address(person: Person, channel: str) -> bool:
     return False
 
 
+class Facts:
+    """What the gate knows of one person: their consent states (read at once) and which
+    channels reach them (read when first asked), however many questions follow."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        self.states = {
+            (s.purpose_id, s.channel): s
+            for s in ConsentState.objects.filter(person=person).select_related("record")
+        }
+        self._reach: dict[str, bool] = {}
+
+    def state(self, purpose: Purpose | None, channel: str) -> ConsentState | None:
+        """The state for the channel, else for every channel of it."""
+        key = purpose.pk if purpose is not None else None
+        return self.states.get((key, channel)) or self.states.get((key, ""))
+
+    @property
+    def unsubscribed_from_all(self) -> bool:
+        """Whether a block on all marketing stands, on any channel."""
+        return any(
+            purpose_id is None and state.action == Action.WITHDRAWN
+            for (purpose_id, _channel), state in self.states.items()
+        )
+
+    def reaches(self, channel: str) -> bool:
+        """Whether the person has somewhere to send to on the channel that still works."""
+        if channel not in self._reach:
+            self._reach[channel] = _reaches(self.person, channel)
+        return self._reach[channel]
+
+
+def has_address(person: Person, channel: str) -> bool:
+    return _reaches(person, channel)
+
+
 def may_serve(person: Person, channel: str) -> Answer:
     """Service messages need no consent, only an address that works."""
     if has_address(person, channel):
@@ -50,28 +85,21 @@ def may_serve(person: Person, channel: str) -> Answer:
     return Answer(False, "no_address", _("No working address for this channel."))
 
 
-def _state(person: Person, purpose: Purpose | None, channel: str) -> ConsentState | None:
-    """The state for the channel, else for every channel of it."""
-    states = {
-        s.channel: s
-        for s in ConsentState.objects.filter(
-            person=person, purpose=purpose, channel__in=[channel, ""]
-        ).select_related("record")
-    }
-    return states.get(channel) or states.get("")
-
-
-def may_contact(person: Person, purpose: Purpose, channel: str) -> Answer:
-    """May `person` get a marketing message for `purpose` on `channel`? With the reason."""
+def may_contact(
+    person: Person, purpose: Purpose, channel: str, *, facts: Facts | None = None
+) -> Answer:
+    """May `person` get a marketing message for `purpose` on `channel`? With the reason.
+    Asking many questions of one person, pass their `Facts` (read once)."""
+    known = facts or Facts(person)
     if not purpose.is_active:
         return Answer(False, "purpose_inactive", _("The purpose is not in use."))
     if channel not in purpose.channels:
         return Answer(False, "channel_not_covered", _("The purpose does not cover this channel."))
     if purpose.lawful_basis == LawfulBasis.LEGAL_OBLIGATION:
-        if not has_address(person, channel):
+        if not known.reaches(channel):
             return Answer(False, "no_address", _("No working address for this channel."))
         return Answer(True, "legal_obligation", _("A legal obligation; objections do not apply."))
-    blocked = _state(person, None, channel)
+    blocked = known.state(None, channel)
     if blocked is not None and blocked.action == Action.WITHDRAWN:
         return Answer(
             False,
@@ -79,9 +107,9 @@ def may_contact(person: Person, purpose: Purpose, channel: str) -> Answer:
             _("Unsubscribed from all marketing on %(date)s (%(source)s).") % _when(blocked.record),
             blocked.record,
         )
-    if not has_address(person, channel):
+    if not known.reaches(channel):
         return Answer(False, "no_address", _("No working address for this channel."))
-    state = _state(person, purpose, channel)
+    state = known.state(purpose, channel)
     if state is not None and state.action == Action.WITHDRAWN:
         return Answer(
             False,

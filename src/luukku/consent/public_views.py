@@ -15,9 +15,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from luukku.consent import links, services, signup
-from luukku.consent.gate import may_contact
+from luukku.consent.gate import Facts, may_contact
 from luukku.consent.landing import LandingForm
-from luukku.consent.models import Action, ConsentState, LandingPage, Purpose, Source
+from luukku.consent.models import Action, LandingPage, Purpose, Source
 from luukku.consent.services import Evidence, language_of
 from luukku.core.models import Organization
 from luukku.customers.models import Person
@@ -78,8 +78,9 @@ def _title(purpose: Purpose | None, person: Person) -> str:
     return text.title if text is not None else purpose.name
 
 
-def _choices(person: Person) -> list[dict[str, Any]]:
-    """Each purpose in use with each of its channels, and whether it is on now."""
+def _choices(person: Person, facts: Facts) -> list[dict[str, Any]]:
+    """Each purpose in use with each of its channels, and whether it is on now: allowed,
+    or granted even if no address works now (the page shows the wish, not the reach)."""
     rows = []
     language = person.preferred_language
     for purpose in Purpose.objects.filter(is_active=True).order_by("name"):
@@ -89,8 +90,8 @@ def _choices(person: Person) -> list[dict[str, Any]]:
                 "value": channel,
                 "label": Channel(channel).label,
                 "name": f"p{purpose.pk}-{channel}",
-                "on": may_contact(person, purpose, channel).allowed
-                or _granted(person, purpose, channel),
+                "on": may_contact(person, purpose, channel, facts=facts).allowed
+                or _has(facts, purpose, channel, Action.GRANTED),
             }
             for channel in purpose.channels
         ]
@@ -98,11 +99,10 @@ def _choices(person: Person) -> list[dict[str, Any]]:
     return rows
 
 
-def _granted(person: Person, purpose: Purpose, channel: str) -> bool:
-    """Granted, even if no address works now (the page shows the wish, not the reach)."""
-    return ConsentState.objects.filter(
-        person=person, purpose=purpose, channel=channel, action=Action.GRANTED
-    ).exists()
+def _has(facts: Facts, purpose: Purpose | None, channel: str, action: str) -> bool:
+    """Whether the person's state for exactly this purpose and channel is `action`."""
+    state = facts.states.get((purpose.pk if purpose else None, channel))
+    return state is not None and state.action == action
 
 
 @require_http_methods(["GET", "POST"])
@@ -119,16 +119,15 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         else:
             _save_choices(person, request, evidence)
         saved = True
+    facts = Facts(person)
     return _page(
         request,
         person,
         "preferences.html",
         person=person,
-        rows=_choices(person),
+        rows=_choices(person, facts),
         saved=saved,
-        blocked=ConsentState.objects.filter(
-            person=person, purpose=None, action=Action.WITHDRAWN
-        ).exists(),
+        blocked=facts.unsubscribed_from_all,
     )
 
 
@@ -136,21 +135,20 @@ def _save_choices(person: Person, request: HttpRequest, evidence: Evidence) -> N
     """Record what the person changed on the page: each box they ticked or cleared. Under
     a block on all marketing every box shows off; ticking one lifts the block, and the
     boxes left clear are then recorded as withdrawn, so nothing else comes back on."""
-    blocked = ConsentState.objects.filter(
-        person=person, purpose=None, action=Action.WITHDRAWN
-    ).exists()
+    facts = Facts(person)
     ticked: list[tuple[dict[str, Any], dict[str, Any]]] = []
     cleared: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for row in _choices(person):
+    for row in _choices(person, facts):
         for channel in row["channels"]:
             wanted = request.POST.get(channel["name"]) == "on"
             (ticked if wanted else cleared).append((row, channel))
-    lifting = blocked and bool(ticked)
+    lifting = facts.unsubscribed_from_all and bool(ticked)
     for row, channel in ticked:
         if not channel["on"]:
             _record(person, row, channel, Action.GRANTED, evidence)
     for row, channel in cleared:
-        if channel["on"] or (lifting and not _withdrawn(person, row["purpose"], channel)):
+        withdrawn = _has(facts, row["purpose"], channel["value"], Action.WITHDRAWN)
+        if channel["on"] or (lifting and not withdrawn):
             _record(person, row, channel, Action.WITHDRAWN, evidence)
     if lifting:
         services.record(person, None, Action.GRANTED, evidence)
@@ -162,12 +160,6 @@ def _record(
     services.record(
         person, row["purpose"], action, evidence, channels=[channel["value"]], text=row["text"]
     )
-
-
-def _withdrawn(person: Person, purpose: Purpose, channel: dict[str, Any]) -> bool:
-    return ConsentState.objects.filter(
-        person=person, purpose=purpose, channel=channel["value"], action=Action.WITHDRAWN
-    ).exists()
 
 
 @csrf_exempt  # RFC 8058: a mail client posts the one-click request without a session

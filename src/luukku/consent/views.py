@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from luukku.consent import purposes, services
 from luukku.consent.forms import PurposeForm, PurposeTextForm, RecordForm
-from luukku.consent.gate import may_contact
+from luukku.consent.gate import Facts, may_contact
 from luukku.consent.models import ConsentRecord, Purpose, Source
 from luukku.consent.services import Evidence
 from luukku.core.access import Perm, require, staff, units_where
@@ -78,11 +78,15 @@ def purpose_edit(request: HttpRequest, purpose_id: int | None = None) -> HttpRes
 
 def consents_panel(request: HttpRequest, actor: User, person: Person) -> str:
     """On the person's profile: where they stand per purpose and channel, and why."""
+    facts = Facts(person)
     rows = [
-        {"purpose": purpose, "channel": Channel(channel).label, "answer": answer}
+        {
+            "purpose": purpose,
+            "channel": Channel(channel).label,
+            "answer": may_contact(person, purpose, channel, facts=facts),
+        }
         for purpose in Purpose.objects.filter(is_active=True).order_by("name")
         for channel in purpose.channels
-        for answer in [may_contact(person, purpose, channel)]
     ]
     editable = (
         customer_access.persons_visible_to(actor, Perm.CUSTOMER_EDIT).filter(pk=person.pk).exists()
