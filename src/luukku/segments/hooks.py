@@ -47,12 +47,13 @@ def on_events(sender: Any, appended: list[tuple[int, str]], **_kwargs: Any) -> N
     interests = watched()
     if not interests:
         return
-    kinds = kinds_of({kind for _pk, kind in appended}) & interests
-    if not kinds:
+    relevant = {t for t in {kind for _pk, kind in appended} if kinds_of([t]) & interests}
+    if not relevant:
         return
     from luukku.segments.tasks import refresh_memberships
 
-    persons = sorted({pk for pk, kind in appended if kinds_of([kind]) & interests})
+    kinds = kinds_of(relevant) & interests
+    persons = sorted({pk for pk, kind in appended if kind in relevant})
     for start in range(0, len(persons), BATCH):
         refresh_memberships.enqueue(persons[start : start + BATCH], sorted(kinds))
 

@@ -92,16 +92,10 @@ def _apply(segment: Segment, moves: Moves) -> None:
         segment.member_count += change
 
 
-@transaction.atomic
-def evaluate_fully(segment: Segment) -> Moves:
-    """Work the whole segment out again and write only who entered and who left."""
-    _lock(segment)
-    roomy()
-    segment.refresh_from_db()
-    started = time.monotonic()
-    selected = members_query(segment)
+def _difference(segment: Segment, selected: QuerySet[Person]) -> Moves:
+    """Who `selected` has that the segment has not, and the other way round (in SQL)."""
     current = Membership.objects.filter(segment=segment)
-    moves = Moves(
+    return Moves(
         entered=list(
             selected.exclude(pk__in=current.values("person_id")).values_list("pk", flat=True)
         ),
@@ -109,6 +103,16 @@ def evaluate_fully(segment: Segment) -> Moves:
             current.exclude(person_id__in=selected.values("pk")).values_list("person_id", flat=True)
         ),
     )
+
+
+@transaction.atomic
+def evaluate_fully(segment: Segment) -> Moves:
+    """Work the whole segment out again and write only who entered and who left."""
+    _lock(segment)
+    roomy()
+    segment.refresh_from_db()
+    started = time.monotonic()
+    moves = _difference(segment, members_query(segment))
     elapsed = int((time.monotonic() - started) * 1000)
     _apply(segment, moves)
     count = Membership.objects.filter(segment=segment).count()
@@ -215,18 +219,7 @@ def freeze(segment: Segment, rule: dict[str, object]) -> Moves:
         _lock(segment)
         roomy()
         scope = scope_of(segment.org_unit)
-        selected = Person.objects.filter(compile_rule(rule, scope))
-        current = Membership.objects.filter(segment=segment)
-        moves = Moves(
-            entered=list(
-                selected.exclude(pk__in=current.values("person_id")).values_list("pk", flat=True)
-            ),
-            exited=list(
-                current.exclude(person_id__in=selected.values("pk")).values_list(
-                    "person_id", flat=True
-                )
-            ),
-        )
+        moves = _difference(segment, Person.objects.filter(compile_rule(rule, scope)))
         _apply(segment, moves)
         return moves
 
