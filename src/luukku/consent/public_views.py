@@ -18,8 +18,7 @@ from luukku.consent import links, services, signup
 from luukku.consent.gate import Facts, may_contact
 from luukku.consent.landing import LandingForm
 from luukku.consent.models import Action, LandingPage, Purpose, Source
-from luukku.consent.services import Evidence, language_of
-from luukku.core.models import Organization
+from luukku.consent.services import Evidence, language_of, sender
 from luukku.customers.models import Person
 from luukku.customers.models.parties import Channel
 
@@ -34,18 +33,25 @@ def evidence_of(request: HttpRequest, source: str, **details: Any) -> Evidence:
     )
 
 
-def _page(request: HttpRequest, reader: Person | None, template: str, **context: Any) -> Any:
-    """A public page in the person's language, naming the organization that sends."""
-    language = language_of(reader) if reader is not None else ""
-    context["organization"] = Organization.objects.order_by("pk").first()
+def _page(
+    request: HttpRequest,
+    reader: Person | None,
+    template: str,
+    *,
+    language: str = "",
+    status: int = 200,
+    **context: Any,
+) -> Any:
+    """A public page in the reader's language (or the one given), naming the
+    organization that sends."""
+    language = language or (language_of(reader) if reader is not None else "")
+    context["organization"] = sender()
     with translation.override(language or translation.get_language()):
-        return render(request, f"consent/{template}", context)
+        return render(request, f"consent/{template}", context, status=status)
 
 
 def _broken(request: HttpRequest, error: links.LinkError) -> HttpResponse:
-    page = _page(request, None, "link_broken.html", expired=error.expired)
-    page.status_code = 400
-    return page
+    return _page(request, None, "link_broken.html", status=400, expired=error.expired)
 
 
 @require_http_methods(["GET", "POST"])
@@ -222,8 +228,7 @@ def landing_page(request: HttpRequest, slug: str) -> HttpResponse:
 def _landing(
     request: HttpRequest, page: LandingPage | None, *, status: int = 200, **context: Any
 ) -> HttpResponse:
-    context["page"] = page
-    context["organization"] = Organization.objects.order_by("pk").first()
-    language = page.language if page is not None else translation.get_language()
-    with translation.override(language):
-        return render(request, "consent/landing_page.html", context, status=status)
+    language = page.language if page is not None else ""
+    return _page(
+        request, None, "landing_page.html", language=language, status=status, page=page, **context
+    )

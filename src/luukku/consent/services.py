@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from luukku.consent.models import Action, ConsentRecord, ConsentState, Purpose, PurposeText
 from luukku.core.jobs import enqueue_on_commit
-from luukku.core.models import User
+from luukku.core.models import Organization, User
 from luukku.customers.actions.timeline import append_event
 from luukku.customers.models import Person
 from luukku.customers.models.parties import Channel
@@ -43,6 +43,11 @@ def language_of(person: Person) -> str:
     """The person's language if the UI speaks it, else "" (the organization's)."""
     known = {code for code, _name in settings.LANGUAGES}
     return person.preferred_language if person.preferred_language in known else ""
+
+
+def sender() -> Organization | None:
+    """The organization public pages and consent mails speak for."""
+    return Organization.objects.order_by("pk").first()
 
 
 def current_text(purpose: Purpose, language: str) -> PurposeText | None:

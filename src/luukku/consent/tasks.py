@@ -9,9 +9,8 @@ from django.utils import translation
 
 from luukku.consent import links
 from luukku.consent.models import Action, ConsentRecord
-from luukku.consent.services import language_of
+from luukku.consent.services import language_of, sender
 from luukku.core.jobs import job
-from luukku.core.models import Organization
 
 
 @job(max_attempts=6, backoff_base=30.0)
@@ -32,7 +31,7 @@ def send_confirmation(request_id: int) -> str:
         "text": asked.text,
         "link": links.confirmation_link(asked),
         "days": links.CONFIRM_FOR.days,
-        "organization": Organization.objects.order_by("pk").first(),
+        "organization": sender(),
     }
     with translation.override(language_of(asked.person) or settings.LANGUAGE_CODE):
         subject = render_to_string("consent/email/confirm_subject.txt", context).strip()
