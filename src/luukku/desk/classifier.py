@@ -24,7 +24,7 @@ from typing import Any
 
 import joblib
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from luukku.core.models import OrgUnit
 from luukku.customers.models import Sensitivity
@@ -43,13 +43,11 @@ def _text(subject: str, body: str) -> str:
 Target = ClassifierVersion.Target
 
 
-def learnt_queues(unit: OrgUnit) -> list[int]:
+def learnt_queues(unit: OrgUnit) -> QuerySet[Queue]:
     """The queues a queue model of the unit may send cases to."""
     below = OrgUnit.objects.subtree_of([unit])
-    return list(
-        Queue.objects.filter(org_unit__in=below, is_active=True, is_triage=False)
-        .exclude(sensitivity=Sensitivity.RESTRICTED)
-        .values_list("pk", flat=True)
+    return Queue.objects.filter(org_unit__in=below, is_active=True, is_triage=False).exclude(
+        sensitivity=Sensitivity.RESTRICTED
     )
 
 
@@ -59,9 +57,7 @@ def training_data(unit: OrgUnit, target: str = Target.CATEGORY) -> tuple[list[st
     queues the cases of `learnt_queues` with their queue."""
     done = Case.objects.filter(status__in=DONE)
     if target == Target.QUEUE:
-        rows = done.filter(queue_id__in=learnt_queues(unit)).values_list(
-            "pk", "subject", "queue_id"
-        )
+        rows = done.filter(queue__in=learnt_queues(unit)).values_list("pk", "subject", "queue_id")
     else:
         rows = done.filter(org_unit=unit, category__isnull=False).values_list(
             "pk", "subject", "category_id"
@@ -176,7 +172,7 @@ def guess_queue(case: Case, text: str) -> Guess | None:
     if version is None:
         return None
     queue_id, confidence = _best(version, case, text)
-    if queue_id not in learnt_queues(case.queue.org_unit):
+    if not learnt_queues(case.queue.org_unit).filter(pk=queue_id).exists():
         return None  # a queue closed, restricted or moved away since the training
     return Guess(queue_id, confidence, version.version, confidence >= version.threshold)
 
