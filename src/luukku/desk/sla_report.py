@@ -63,10 +63,7 @@ def outcomes(
     events = _ended(actor, since, until, target)
     if group == "month":
         events = events.annotate(month=TruncMonth("at", tzinfo=timezone.get_current_timezone()))
-    counted = events.values(*values).annotate(
-        met=Count("id", filter=Q(kind=Milestone.MET, at__lte=F("due_at"))),
-        missed=Count("id", filter=Q(kind=Milestone.BREACHED)),
-    )
+    counted = events.values(*values).annotate(**_outcomes())
     rows = [Row(r[shown], r["met"], r["missed"]) for r in counted]
     rows = [r for r in rows if r.total]
     if group == "month":
@@ -78,11 +75,16 @@ def outcomes(
 
 def overall(actor: User, *, since: datetime.date, until: datetime.date, target: str = "") -> Row:
     """All of it at once (not the rows' sum: by team, an agent in two teams is in both)."""
-    counted = _ended(actor, since, until, target).aggregate(
-        met=Count("id", filter=Q(kind=Milestone.MET, at__lte=F("due_at"))),
-        missed=Count("id", filter=Q(kind=Milestone.BREACHED)),
-    )
+    counted = _ended(actor, since, until, target).aggregate(**_outcomes())
     return Row(None, counted["met"], counted["missed"])
+
+
+def _outcomes() -> dict[str, Count]:
+    """Met in time (no later than the deadline measured by) and missed (the one breach)."""
+    return {
+        "met": Count("id", filter=Q(kind=Milestone.MET, at__lte=F("due_at"))),
+        "missed": Count("id", filter=Q(kind=Milestone.BREACHED)),
+    }
 
 
 def _ended(
