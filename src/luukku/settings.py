@@ -178,6 +178,29 @@ def _email_settings(url: str) -> dict[str, object]:
 
 
 globals().update(_email_settings(os.environ.get("LUUKKU_SMTP_URL", "")))
+# Campaign mail (channels/email/bulk.py): one or more SMTP servers, comma-separated, each
+# with its own pace (e.g. smtp://relay:25?per_second=200). Empty: LUUKKU_SMTP_URL; and
+# with neither, campaign mail is written to a Maildir under var/ for a person to read.
+LUUKKU_BULK_SMTP_URLS = [
+    url.strip()
+    for url in os.environ.get("LUUKKU_BULK_SMTP_URLS", os.environ.get("LUUKKU_SMTP_URL", "")).split(
+        ","
+    )
+    if url.strip()
+]
+LUUKKU_BULK_MAILDIR = VAR_DIR / "campaign-mail"
+# Bounces come back to bounce+<delivery>-<signature>@ this domain (VERP); it should
+# deliver to the inbound SMTP receiver. Empty: the domain of LUUKKU_FROM_EMAIL.
+LUUKKU_BOUNCE_DOMAIN = os.environ.get("LUUKKU_BOUNCE_DOMAIN", "")
+# What a sender handed over but had not yet recorded, kept beside the worker so that a
+# worker killed mid-send neither loses nor repeats a message (campaigns/sending.py).
+LUUKKU_SEND_JOURNAL_DIR = Path(
+    os.environ.get("LUUKKU_SEND_JOURNAL_DIR", str(VAR_DIR / "send-journal"))
+)
+# Optional DKIM signing of campaign mail: the private key (PEM) file, selector, domain.
+LUUKKU_DKIM_KEY_FILE = os.environ.get("LUUKKU_DKIM_KEY_FILE", "")
+LUUKKU_DKIM_SELECTOR = os.environ.get("LUUKKU_DKIM_SELECTOR", "luukku")
+LUUKKU_DKIM_DOMAIN = os.environ.get("LUUKKU_DKIM_DOMAIN", "")
 # The SMS provider (channels/sms/provider.py), e.g. twilio://SID:TOKEN@api.twilio.com.
 LUUKKU_SMS_URL = os.environ.get("LUUKKU_SMS_URL", "")
 LUUKKU_SMS_SENDER = os.environ.get("LUUKKU_SMS_SENDER", "Luukku")
@@ -199,7 +222,7 @@ if os.environ.get("REDIS_URL"):
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "bulk"],
+        "QUEUES": ["default", "bulk", "send"],
     }
 }
 if env_flag("LUUKKU_IMMEDIATE_TASKS"):

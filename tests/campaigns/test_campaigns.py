@@ -63,7 +63,11 @@ def test_preflight_counts_who_would_not_get_it_and_why(people: People) -> None: 
     assert report.problems == [
         "Choose the purpose the campaign is sent for.",
         "Choose at least one segment to send to.",
+        "Write the email content in the default language (nb).",
     ]
+    save_content(
+        Content(campaign=campaign, channel="email", language="nb", subject="S", body="<mjml/>")
+    )
     oslo = Segment.objects.create(
         name="Oslo", slug="oslo", org_unit=people.tree.root, kind="static"
     )

@@ -11,6 +11,8 @@ from typing import Any
 
 import css_inline
 import mrml
+from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from luukku.core.templating import TemplateProblem, render, strict, strict_html
@@ -29,19 +31,57 @@ class EmailParts:
 
 
 def compose(
-    *, subject: str, body: str, body_format: str, variables: Mapping[str, Any]
+    *,
+    subject: str,
+    body: str,
+    body_format: str,
+    variables: Mapping[str, Any],
+    footer: str = "",
 ) -> EmailParts:
-    """The email for one recipient, or `TemplateProblem` saying which part failed."""
+    """The email for one recipient, or `TemplateProblem` saying which part failed.
+    A `footer` (Liquid, HTML) goes at the end of the body, after the styles are inlined."""
     shown_subject = " ".join(render(subject, variables, environment=strict).split())
     filled = render(body, variables, environment=strict_html)
-    html = to_html(filled) if body_format == Format.MJML else filled
+    html = inline(to_html(filled) if body_format == Format.MJML else filled)
+    if footer:
+        html = with_footer(html, render(footer, variables, environment=strict_html))
+    return EmailParts(subject=shown_subject, html=html, text=to_text(html))
+
+
+def inline(html: str) -> str:
     try:
-        inlined = _INLINER.inline(html)
+        return str(_INLINER.inline(html))
     except ValueError as error:
         raise TemplateProblem(
             _("The style sheet cannot be read: %(error)s") % {"error": error}
         ) from None
-    return EmailParts(subject=shown_subject, html=inlined, text=to_text(inlined))
+
+
+def needs_footer(body: str) -> bool:
+    """Every campaign email can be unsubscribed from: a body without its own link gets
+    the standard footer."""
+    return "unsubscribe_url" not in body
+
+
+def footer_html(sender: str, language: str) -> str:
+    """The standard footer: who sends it, and the links to unsubscribe and to choose."""
+    with translation.override(language):
+        unsubscribe = _("Unsubscribe")
+        preferences = _("Manage your preferences")
+    return (
+        '<div style="font-family:sans-serif;font-size:12px;color:#666666;'
+        'text-align:center;padding:16px">'
+        f"{escape(sender)}<br>"
+        '<a href="{{ unsubscribe_url }}" style="color:#666666">'
+        f"{escape(unsubscribe)}</a> · "
+        '<a href="{{ preferences_url }}" style="color:#666666">'
+        f"{escape(preferences)}</a></div>"
+    )
+
+
+def with_footer(html: str, footer: str) -> str:
+    end = html.rfind("</body>")
+    return html[:end] + footer + html[end:] if end >= 0 else html + footer
 
 
 # No web fonts fetched by every recipient's mail client from a third party (Google):
@@ -85,7 +125,9 @@ class _Text(HTMLParser):
             self.skipping = max(0, self.skipping - 1)
         elif tag == "a" and self.links:
             href = self.links.pop()
-            if href and href.startswith(("http://", "https://", "mailto:")):
+            # Also a link the template fills in ({{ unsubscribe_url }}): the text part
+            # made once from the template then has it as the one made per recipient does.
+            if href and href.startswith(("http://", "https://", "mailto:", "{{")):
                 self.parts.append(f" ({href})")
         elif tag in BLOCKS:
             self.parts.append("\n")

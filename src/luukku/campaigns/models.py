@@ -60,6 +60,17 @@ class Campaign(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
+    scheduled_at = models.DateTimeField(
+        _("send at"), null=True, blank=True, help_text=_("Empty: sent when you press Send.")
+    )
+    per_minute = models.PositiveIntegerField(
+        _("messages a minute"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "At most this many messages a minute. Empty: as fast as the servers take them."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -103,3 +114,140 @@ class Content(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.channel} {self.language}"
+
+
+class Run(models.Model):
+    """One sending of a campaign: its audience taken as the segments were when it began
+    (a recurring campaign has a run per occurrence)."""
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("Preparing")
+        SENDING = "sending", _("Sending")
+        FINISHED = "finished", _("Finished")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PREPARING
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign run")
+        verbose_name_plural = _("campaign runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} #{self.pk}"
+
+
+class Delivery(models.Model):
+    """One recipient on one channel in one run: the campaign's outbox row. The pair
+    (run, person, channel) is its idempotency key: nobody is in a run twice on a channel.
+
+    queued → sending (claimed by a sender) → sent → delivered or bounced; or failed with
+    the server's answer; or skipped, with the reason, before anything was sent."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        BOUNCED = "bounced", _("Bounced")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    class Reason(models.TextChoices):
+        NO_ADDRESS = "no_address", _("No working address")
+        NO_CONSENT = "no_consent", _("No consent")
+        FREQUENCY_CAP = "frequency_cap", _("Frequency cap reached")
+        NO_CONTENT = "no_content", _("No content for the channel")
+        CANCELLED = "cancelled", _("Campaign cancelled")
+
+    id = models.BigAutoField(primary_key=True)
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="deliveries")
+    person = models.ForeignKey(
+        "customers.Person", on_delete=models.CASCADE, related_name="campaign_deliveries"
+    )
+    channel = models.CharField(max_length=8)
+    address = models.CharField(max_length=254, blank=True)
+    language = models.CharField(max_length=8)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    error = models.CharField(max_length=1000, blank=True)  # the server's last answer
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The batch that holds the row while it is being sent (see campaigns/sending.py).
+    claim = models.BigIntegerField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "person", "channel"], name="delivery_once_per_run"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["run", "status"], name="delivery_run_status"),
+            models.Index(
+                fields=["run", "id"],
+                condition=models.Q(status="queued"),
+                name="delivery_queued",
+            ),
+            models.Index(fields=["person", "sent_at"], name="delivery_person_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.pk} {self.channel} {self.status}"
+
+
+class Link(models.Model):
+    """A link in a run's email, by its place; a click is redirected here, never to an
+    address taken from the request."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="links")
+    language = models.CharField(max_length=8)
+    position = models.PositiveSmallIntegerField()
+    url = models.URLField(max_length=2000)
+    clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "language", "position"], name="link_once_per_place"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class FrequencyCap(models.Model):
+    """At most `messages` marketing messages to one person in `days` days, across every
+    campaign of the organization; one row, edited by an administrator."""
+
+    messages = models.PositiveIntegerField(
+        _("messages at most"), null=True, blank=True, help_text=_("Empty: no cap.")
+    )
+    days = models.PositiveIntegerField(_("in days"), default=7)
+
+    class Meta:
+        verbose_name = _("frequency cap")
+        verbose_name_plural = _("frequency caps")
+
+    def __str__(self) -> str:
+        return f"{self.messages}/{self.days}d"
+
+    @classmethod
+    def current(cls) -> FrequencyCap:
+        return cls.objects.order_by("pk").first() or cls(messages=None)

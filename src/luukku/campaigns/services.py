@@ -3,22 +3,27 @@ the audience is and who of them would not get it, and why."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from luukku.campaigns import sending
+from luukku.campaigns.audience import audience, capped, materialize, plan, remaining
 from luukku.campaigns.content import Format, compose
-from luukku.campaigns.models import Campaign, Content
+from luukku.campaigns.models import Campaign, Content, Delivery, Run
+from luukku.campaigns.preparing import keep_links, prepared_run
 from luukku.campaigns.variables import sample_variables
+from luukku.core.actions import audit
+from luukku.core.jobs import enqueue_on_commit
+from luukku.core.models import AuditEntry, User
 from luukku.core.templating import TemplateProblem, check
-from luukku.customers.models import Person
-from luukku.segments.compiler import contactable, reachable, scope_of
-from luukku.segments.models import Membership
 
 LABELS = {"subject": _lazy("subject"), "body": _lazy("body")}
 
@@ -67,39 +72,195 @@ class Preflight:
     excluded_by_segment: int = 0
     no_consent: int = 0
     no_address: int = 0
+    frequency_cap: int = 0
     will_get: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
-def audience(campaign: Campaign) -> Q:
-    """Members of any of the campaign's segments, less members of the excluded ones."""
-    chosen = Membership.objects.filter(segment__in=campaign.segments.all()).values("person_id")
-    return Q(pk__in=chosen)
+def problems_of(campaign: Campaign) -> list[str]:
+    """Why the campaign cannot be sent as it is, or nothing."""
+    problems = []
+    if campaign.purpose is None:
+        problems.append(_("Choose the purpose the campaign is sent for."))
+    if not campaign.segments.exists():
+        problems.append(_("Choose at least one segment to send to."))
+    written = set(campaign.contents.values_list("channel", "language"))
+    for channel in channels_of(campaign):
+        if (channel, campaign.default_language) not in written:
+            problems.append(
+                _("Write the %(channel)s content in the default language (%(language)s).")
+                % {"channel": channel, "language": campaign.default_language}
+            )
+    return problems
+
+
+def channels_of(campaign: Campaign) -> list[str]:
+    rule = campaign.channels
+    if rule == Campaign.Channels.EMAIL:
+        return ["email"]
+    if rule == Campaign.Channels.SMS:
+        return ["sms"]
+    return ["email", "sms"]
 
 
 def preflight(campaign: Campaign) -> Preflight:
-    """Counted in SQL, for the channel the campaign sends on first (email, or SMS)."""
-    report = Preflight()
-    if campaign.purpose is None:
-        report.problems.append(_("Choose the purpose the campaign is sent for."))
-    if not campaign.segments.exists():
-        report.problems.append(_("Choose at least one segment to send to."))
-    if report.problems:
+    """Counted in SQL with the plan the send itself follows (campaigns/audience.py)."""
+    report = Preflight(problems=problems_of(campaign))
+    if campaign.purpose is None or not campaign.segments.exists():
         return report
-    assert campaign.purpose is not None
-    channel = "sms" if campaign.channels == Campaign.Channels.SMS else "email"
-    scope = scope_of(campaign.org_unit)
-    everyone = Person.objects.filter(scope.visible(), audience(campaign))
-    report.audience = everyone.count()
-    excluded = Membership.objects.filter(segment__in=campaign.excluded_segments.all())
-    left = everyone.exclude(pk__in=excluded.values("person_id"))
-    report.excluded_by_segment = report.audience - left.count()
-    with_address = left.filter(reachable(channel))
-    report.no_address = left.count() - with_address.count()
-    report.will_get = with_address.filter(contactable(campaign.purpose, channel)).count()
-    report.no_consent = (
-        report.audience - report.excluded_by_segment - report.no_address - report.will_get
-    )
+    report.audience = audience(campaign).count()
+    report.excluded_by_segment = report.audience - remaining(campaign).count()
+    now = timezone.now()
+    for part in plan(campaign):
+        if part.reason == Delivery.Reason.NO_ADDRESS:
+            report.no_address += part.persons.count()
+        elif part.reason == Delivery.Reason.NO_CONSENT:
+            report.no_consent += part.persons.count()
+        else:
+            getting = part.persons.count()
+            over = capped(part.persons, now).count()
+            report.frequency_cap += over
+            report.by_channel[part.channel] = getting - over
+            report.will_get += getting - over
     if report.audience == 0:
         report.problems.append(_("The audience is empty."))
     return report
+
+
+class NotSendable(ValidationError):
+    """The campaign cannot be sent or scheduled as it is; the message says why."""
+
+
+def check_sendable(campaign: Campaign) -> Preflight:
+    if campaign.status in (Campaign.Status.SENDING, Campaign.Status.FINISHED):
+        raise NotSendable(_("The campaign was sent already."))
+    report = preflight(campaign)
+    if report.problems:
+        raise NotSendable(report.problems)
+    return report
+
+
+@transaction.atomic
+def schedule(campaign: Campaign, at: datetime.datetime | None, *, by: User) -> Campaign:
+    """Send at `at`, or now when None; refused with the reasons when it cannot be sent."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    check_sendable(campaign)
+    if at is not None and at > timezone.now():
+        campaign.scheduled_at = at
+        campaign.status = Campaign.Status.SCHEDULED
+        campaign.save(update_fields=["scheduled_at", "status", "updated_at"])
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=campaign,
+            changes={"status": ["draft", "scheduled"], "at": [None, at.isoformat()]},
+        )
+        return campaign
+    start_run(campaign, by=by)
+    return campaign
+
+
+def start_run(campaign: Campaign, *, by: User | None) -> Run:
+    """A new run of the campaign, prepared and sent by the send lane once this commits."""
+    from luukku.campaigns.tasks import send_run
+
+    run = Run.objects.create(campaign=campaign, started_by=by)
+    campaign.status = Campaign.Status.SENDING
+    campaign.save(update_fields=["status", "updated_at"])
+    if by is not None:
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=campaign,
+            changes={"status": ["draft", "sending"], "run": [None, run.pk]},
+        )
+    enqueue_on_commit(send_run, run.pk)
+    return run
+
+
+@transaction.atomic
+def materialize_run(run: Run) -> Run:
+    """The run's outbox, written all at once: every recipient a row, queued or skipped
+    with the reason, and its links kept."""
+    run = Run.objects.select_for_update().select_related("campaign").get(pk=run.pk)
+    if run.status != Run.Status.PREPARING:
+        return run
+    campaign = run.campaign
+    languages = set(campaign.contents.values_list("language", flat=True))
+    materialize(run, languages | {campaign.default_language})
+    keep_links(run, prepared_run(run))
+    run.status = Run.Status.SENDING
+    run.save(update_fields=["status"])
+    return run
+
+
+@transaction.atomic
+def finish_if_done(run: Run) -> bool:
+    """A run is finished once every row has a final state."""
+    run = Run.objects.select_for_update().select_related("campaign").get(pk=run.pk)
+    if run.status == Run.Status.FINISHED:
+        return True
+    if sending.pending(run.pk):
+        return False
+    run.status, run.finished_at = Run.Status.FINISHED, timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    Campaign.objects.filter(pk=run.campaign_id, status=Campaign.Status.SENDING).update(
+        status=Campaign.Status.FINISHED
+    )
+    return True
+
+
+@transaction.atomic
+def requeue_failed(run: Run, *, by: User) -> int:
+    """The failed rows of a run queued again, for a fresh series of attempts."""
+    from luukku.campaigns.tasks import send_run
+
+    run = Run.objects.select_for_update().select_related("campaign").get(pk=run.pk)
+    count = run.deliveries.filter(status=Delivery.Status.FAILED).update(
+        status=Delivery.Status.QUEUED, attempts=0, retry_at=None, claim=None
+    )
+    if count:
+        run.status, run.finished_at = Run.Status.SENDING, None
+        run.save(update_fields=["status", "finished_at"])
+        Campaign.objects.filter(pk=run.campaign_id).update(status=Campaign.Status.SENDING)
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=run.campaign,
+            changes={"requeued": [0, count]},
+        )
+        enqueue_on_commit(send_run, run.pk)
+    return count
+
+
+@transaction.atomic
+def cancel(campaign: Campaign, *, by: User) -> Campaign:
+    """Stop a scheduled or sending campaign: what was not sent yet is skipped."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status not in (Campaign.Status.SCHEDULED, Campaign.Status.SENDING):
+        return campaign
+    for run in campaign.runs.select_for_update().exclude(status=Run.Status.FINISHED):
+        run.deliveries.filter(status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.SKIPPED, reason=Delivery.Reason.CANCELLED
+        )
+        run.status, run.finished_at = Run.Status.CANCELLED, timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+    before = campaign.status
+    campaign.status = Campaign.Status.CANCELLED
+    campaign.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=campaign,
+        changes={"status": [before, "cancelled"]},
+    )
+    return campaign
+
+
+def counts(run: Run) -> dict[str, int]:
+    """The run's rows by state."""
+    found = dict(
+        run.deliveries.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return {status: found.get(status, 0) for status in Delivery.Status.values}

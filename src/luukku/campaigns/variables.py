@@ -1,56 +1,112 @@
 """What a campaign's content may say about its recipient: the person's fields, custom
-fields, contact points, relationships in force and segments. Only what the sending
-unit may see; a template asking for anything else is refused before it is sent."""
+fields, contact points, relationships in force and segments, and the links to
+unsubscribe and to choose. Only what the sending unit may see; a template asking for
+anything else is refused before it is sent.
+
+Read for many recipients at once (`variables_for`): a few queries per batch, not per
+person."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 
-from luukku.customers.models import CustomField, Person, Relationship
+from luukku.consent.links import preferences_link, unsubscribe_link
+from luukku.customers.models import (
+    CustomField,
+    EmailAddress,
+    Person,
+    PhoneNumber,
+    PostalAddress,
+    Relationship,
+)
 from luukku.customers.models.parties import Sensitivity
 from luukku.segments.models import Membership
 
+PERSON_FIELDS = ("id", "first_name", "last_name", "full_name", "preferred_language", "custom")
 
-def person_variables(person: Person) -> dict[str, Any]:
-    """{"person": {...}}: the recipient as Liquid sees them."""
-    email = (
-        person.emailaddresss.filter(bounced_at__isnull=True).order_by("-is_primary", "pk").first()
-    )
-    phone = person.phonenumbers.order_by("-is_primary", "pk").first()
-    address = person.postaladdresss.order_by("-is_primary", "pk").first()
+
+def _firsts(rows: Iterable[tuple[int, str]]) -> dict[int, str]:
+    """The first value per person of rows ordered primary first."""
+    found: dict[int, str] = {}
+    for person_id, value in rows:
+        found.setdefault(person_id, value)
+    return found
+
+
+def variables_for(person_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """{person id: {"person": {...}}} for each of the persons that exists."""
     hidden = set(
         CustomField.objects.filter(
             entity=CustomField.Entity.PERSON, sensitivity=Sensitivity.RESTRICTED
         ).values_list("key", flat=True)
     )
-    relationships = (
-        Relationship.objects.valid_on(timezone.localdate())
-        .filter(person=person, sensitivity=Sensitivity.NORMAL)
-        .select_related("type", "other_person", "other_organization")
+    emails = _firsts(
+        EmailAddress.objects.filter(person_id__in=person_ids, bounced_at__isnull=True)
+        .order_by("person_id", "-is_primary", "pk")
+        .values_list("person_id", "address")
     )
-    return {
-        "person": {
-            "id": person.pk,
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-            "name": person.full_name,
-            "language": person.preferred_language,
-            "email": email.address if email else "",
-            "phone": phone.number if phone else "",
-            "city": address.city if address else "",
-            "postal_code": address.postal_code if address else "",
-            "custom": {k: v for k, v in (person.custom or {}).items() if k not in hidden},
-            "relationships": [
-                {"type": r.type.code, "other": str(r.other_person or r.other_organization)}
-                for r in relationships
-            ],
-            "segments": list(
-                Membership.objects.filter(person=person).values_list("segment__slug", flat=True)
-            ),
+    phones = _firsts(
+        PhoneNumber.objects.filter(person_id__in=person_ids)
+        .order_by("person_id", "-is_primary", "pk")
+        .values_list("person_id", "number")
+    )
+    places: dict[int, tuple[str, str]] = {}
+    for person_id, city, postal_code in (
+        PostalAddress.objects.filter(person_id__in=person_ids)
+        .order_by("person_id", "-is_primary", "pk")
+        .values_list("person_id", "city", "postal_code")
+    ):
+        places.setdefault(person_id, (city, postal_code))
+    relationships: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for r in (
+        Relationship.objects.valid_on(timezone.localdate())
+        .filter(person_id__in=person_ids, sensitivity=Sensitivity.NORMAL)
+        .select_related("type", "other_person", "other_organization")
+        .order_by("person_id", "pk")
+    ):
+        other = r.other_person or r.other_organization
+        relationships[r.person_id].append({"type": r.type.code, "other": str(other)})
+    segments: dict[int, list[str]] = defaultdict(list)
+    for person_id, slug in (
+        Membership.objects.filter(person_id__in=person_ids)
+        .order_by("person_id", "segment__slug")
+        .values_list("person_id", "segment__slug")
+    ):
+        segments[person_id].append(slug)
+    found = {}
+    for pk, first, last, name, language, custom in Person.objects.filter(
+        pk__in=person_ids
+    ).values_list(*PERSON_FIELDS):
+        city, postal_code = places.get(pk, ("", ""))
+        found[pk] = {
+            "person": {
+                "id": pk,
+                "first_name": first,
+                "last_name": last,
+                "name": name,
+                "language": language,
+                "email": emails.get(pk, ""),
+                "phone": phones.get(pk, ""),
+                "city": city,
+                "postal_code": postal_code,
+                "custom": {k: v for k, v in (custom or {}).items() if k not in hidden},
+                "relationships": relationships[pk],
+                "segments": segments[pk],
+            }
         }
-    }
+    return found
+
+
+def person_variables(person: Person) -> dict[str, Any]:
+    """{"person": {...}, and the person's own links}: the recipient as Liquid sees them."""
+    variables = variables_for([person.pk])[person.pk]
+    variables["unsubscribe_url"] = unsubscribe_link(person, None, "email")
+    variables["preferences_url"] = preferences_link(person)
+    return variables
 
 
 def sample_variables() -> dict[str, Any]:
@@ -76,5 +132,7 @@ def sample_variables() -> dict[str, Any]:
             "custom": custom,
             "relationships": [{"type": "tenant", "other": "Moholt 7"}],
             "segments": ["example"],
-        }
+        },
+        "unsubscribe_url": "https://example.test/p/unsubscribe/sample/",
+        "preferences_url": "https://example.test/p/preferences/sample/",
     }

@@ -41,15 +41,24 @@ def confirmation_link(request: ConsentRecord) -> str:
 
 
 def preferences_link(person: Person) -> str:
-    token = signing.TimestampSigner(salt=_PREFERENCES).sign(str(person.pk))
+    return preferences_link_of(person.pk)
+
+
+def preferences_link_of(person_id: int) -> str:
+    token = signing.TimestampSigner(salt=_PREFERENCES).sign(str(person_id))
     return _absolute(reverse("consent:preferences", args=[token]))
 
 
 def unsubscribe_link(person: Person, purpose: Purpose | None, channel: str) -> str:
     """For a marketing message's footer and its List-Unsubscribe header (RFC 8058)."""
-    value = f"{person.pk}:{purpose.pk if purpose else ''}:{channel}"
-    token = signing.Signer(salt=_UNSUBSCRIBE).sign(value)
-    return _absolute(reverse("consent:unsubscribe", args=[token]))
+    return _absolute(
+        reverse("consent:unsubscribe", args=[unsubscribe_token(person.pk, purpose, channel)])
+    )
+
+
+def unsubscribe_token(person_id: int, purpose: Purpose | None, channel: str) -> str:
+    value = f"{person_id}:{purpose.pk if purpose else ''}:{channel}"
+    return signing.Signer(salt=_UNSUBSCRIBE).sign(value)
 
 
 def _unsign_timed(salt: str, token: str, max_age: datetime.timedelta) -> str:

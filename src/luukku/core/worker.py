@@ -108,6 +108,8 @@ def scheduler_loop(worker_id: str, stop: threading.Event, *, schedule: bool = Tr
 # run on the "bulk" queue, in a lane of their own, so they never hold up the short ones
 # (a refresh of a person's segments, a mail to send) behind them.
 BULK = "bulk"
+# Campaign sends (a million mails take a quarter of an hour) have a lane of their own too.
+SEND = "send"
 
 
 def _worker(worker_id: str, queues: list[str], excluded: list[str], **options: Any) -> Worker:
@@ -122,8 +124,8 @@ def _worker(worker_id: str, queues: list[str], excluded: list[str], **options: A
 
 
 def run_worker(*, interval: float = 0.2, batch: bool = False, queues: str = "*") -> None:
-    """Run jobs until stopped: with the default "*", one lane for the bulk queue and one
-    for every other, side by side in this process."""
+    """Run jobs until stopped: with the default "*", one lane for the bulk queue, one for
+    the send queue and one for every other, side by side in this process."""
     worker_id = f"{socket.gethostname()[:40]}-{get_random_string(12)}"
     stop = threading.Event()
     scheduler = threading.Thread(
@@ -135,7 +137,11 @@ def run_worker(*, interval: float = 0.2, batch: bool = False, queues: str = "*")
     )
     scheduler.start()
     options: dict[str, Any] = {"interval": interval, "batch": batch, "startup_delay": not batch}
-    lanes = [(["*"], [BULK]), ([BULK], [])] if queues == "*" else [(queues.split(","), [])]
+    lanes = (
+        [(["*"], [BULK, SEND]), ([BULK], []), ([SEND], [])]
+        if queues == "*"
+        else [(queues.split(","), [])]
+    )
     worker = _worker(worker_id, *lanes[0], **options)
     others = [_worker(worker_id, *lane, **options) for lane in lanes[1:]]
     threads = [

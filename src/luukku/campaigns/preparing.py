@@ -1,0 +1,121 @@
+"""A run made ready to send: its content per channel and language compiled once, its
+links numbered and kept, and who it is from (the owning unit's mailbox), with the
+headers every message of the run shares."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+
+from django.conf import settings
+from liquid import BoundTemplate
+
+from luukku.campaigns.models import Campaign, Link, Run
+from luukku.campaigns.prepared import PreparedEmail, prepare
+from luukku.campaigns.variables import sample_variables
+from luukku.channels.email import bulk
+from luukku.channels.models import Mailbox
+from luukku.core.templating import strict
+
+DKIM_HEADERS = [
+    b"from",
+    b"to",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"mime-version",
+    b"content-type",
+    b"list-unsubscribe",
+    b"list-unsubscribe-post",
+    b"feedback-id",
+]
+
+
+@dataclass
+class Prepared:
+    from_header: str
+    sender_name: str
+    sender_domain: str
+    bounce_domain: str
+    feedback_id: str
+    emails: dict[str, PreparedEmail] = field(default_factory=dict)
+    sms: dict[str, BoundTemplate] = field(default_factory=dict)
+    dkim: Callable[[bytes], bytes] | None = None
+
+
+def sender_of(campaign: Campaign) -> tuple[str, str]:
+    """(name, address) the campaign is sent from: its unit's mailbox, else the default."""
+    mailbox = (
+        Mailbox.objects.filter(org_unit=campaign.org_unit, is_active=True).order_by("pk").first()
+    )
+    if mailbox is not None:
+        return mailbox.name, mailbox.address
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return name or campaign.org_unit.name, address
+
+
+@functools.cache
+def _dkim_key(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def dkim_signer() -> Callable[[bytes], bytes] | None:
+    """With a key configured, a function that puts a DKIM-Signature on a message."""
+    if not settings.LUUKKU_DKIM_KEY_FILE:
+        return None
+    import dkim
+
+    key = _dkim_key(settings.LUUKKU_DKIM_KEY_FILE)
+    selector = settings.LUUKKU_DKIM_SELECTOR.encode()
+    domain = settings.LUUKKU_DKIM_DOMAIN.encode()
+
+    def sign(message: bytes) -> bytes:
+        signature: bytes = dkim.sign(
+            message, selector, domain, key, include_headers=DKIM_HEADERS, linesep=b"\r\n"
+        )
+        return signature + message
+
+    return sign
+
+
+def prepared_run(run: Run) -> Prepared:
+    campaign = run.campaign
+    name, address = sender_of(campaign)
+    domain = address.rpartition("@")[2] or "localhost"
+    prepared = Prepared(
+        from_header=bulk.address(name, address),
+        sender_name=name,
+        sender_domain=domain,
+        bounce_domain=settings.LUUKKU_BOUNCE_DOMAIN or domain,
+        feedback_id=f"{campaign.pk}:{run.pk}:{campaign.org_unit.slug}:luukku",
+        dkim=dkim_signer(),
+    )
+    sample = sample_variables()
+    for content in campaign.contents.all():
+        if content.channel == "sms":
+            prepared.sms[content.language] = strict.from_string(content.body)
+            continue
+        prepared.emails[content.language] = prepare(
+            subject=content.subject,
+            body=content.body,
+            body_format=content.body_format,
+            sender=f"{name} <{address}>",
+            language=content.language,
+            sample=sample,
+        )
+    return prepared
+
+
+def keep_links(run: Run, prepared: Prepared) -> None:
+    """The run's numbered links, for the click redirect (idempotent)."""
+    Link.objects.bulk_create(
+        [
+            Link(run=run, language=language, position=position, url=url)
+            for language, email in prepared.emails.items()
+            for position, url in enumerate(email.links)
+        ],
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,328 @@
+"""Sending a run, batch by batch, every recipient exactly once.
+
+A sender claims a batch of queued rows (SKIP LOCKED: many senders share a run), marks
+them *sending* under a claim number and commits. It then opens the claim's journal
+(channels/journal.py), builds and hands over each message, writing the row's number
+to the journal the moment the message's end is written, and afterwards records the
+whole batch's outcomes and their timeline events in one transaction, and drops the
+journal. A sender killed at any point leaves either nothing (the claim was not
+committed), or a journal the next sender finds (`recover`): rows it names were handed
+over and count as sent, the rest of the batch goes back to the queue.
+
+Temporary failures (no connection, a 4xx answer) go back to the queue with a growing
+delay, up to `MAX_ATTEMPTS`; a 5xx answer fails the row with the server's words.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import logging
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from luukku.campaigns import tracking
+from luukku.campaigns.models import Campaign, Delivery, Run
+from luukku.campaigns.prepared import PreparedEmail
+from luukku.campaigns.preparing import Prepared, prepared_run
+from luukku.campaigns.variables import variables_for
+from luukku.channels import journal
+from luukku.channels.email import bulk
+from luukku.channels.sms import provider as sms
+from luukku.consent.links import preferences_link_of
+from luukku.customers.actions.timeline import NewEvent, append_events
+
+logger = logging.getLogger("luukku.campaigns")
+
+BATCH = 200
+MAX_ATTEMPTS = 5
+# A row still marked as being sent after this, with no journal on this machine, was
+# held by a sender elsewhere that stopped.
+HELD_FOR = datetime.timedelta(minutes=10)
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    return datetime.timedelta(seconds=min(3600, 60 * 4 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    person_id: int
+    channel: str
+    address: str
+    language: str
+    attempts: int
+
+
+def journal_dir() -> Path:
+    return Path(settings.LUUKKU_SEND_JOURNAL_DIR)
+
+
+def claim(run_id: int, size: int = BATCH) -> tuple[int, list[Row]]:
+    """Up to `size` due queued rows of the run, marked as being sent under a new claim."""
+    number = secrets.randbits(62)
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(run_id=run_id, status=Delivery.Status.QUEUED)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+            .order_by("id")
+            .values_list("id", flat=True)[:size]
+        )
+        Delivery.objects.filter(id__in=ids).update(
+            status=Delivery.Status.SENDING,
+            claim=number,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+    rows = [
+        Row(*values)
+        for values in Delivery.objects.filter(id__in=ids)
+        .order_by("id")
+        .values_list("id", "person_id", "channel", "address", "language", "attempts")
+    ]
+    return number, rows
+
+
+@dataclass
+class Outcomes:
+    """A batch's outcomes, recorded together."""
+
+    sent: list[Row]
+    failed: dict[str, list[Row]]  # the server's answer: rows
+    again: dict[str, list[Row]]
+
+    @classmethod
+    def empty(cls) -> Outcomes:
+        return cls(sent=[], failed=defaultdict(list), again=defaultdict(list))
+
+    def add(self, row: Row, outcome: bulk.Outcome) -> None:
+        if outcome.kind in (bulk.SENT, bulk.UNCERTAIN):
+            self.sent.append(row)
+        elif outcome.kind == bulk.REFUSED:
+            self.failed[outcome.reply[:1000]].append(row)
+        elif row.attempts >= MAX_ATTEMPTS:
+            message = f"Gave up after {row.attempts} tries: {outcome.reply}"
+            self.failed[message[:1000]].append(row)
+        else:
+            self.again[outcome.reply[:1000]].append(row)
+
+
+@transaction.atomic
+def record(campaign: Campaign, run_id: int, outcomes: Outcomes) -> None:
+    """The batch's outcomes and a `campaign.sent` event for each row sent."""
+    now = timezone.now()
+    Delivery.objects.filter(id__in=[r.id for r in outcomes.sent]).update(
+        status=Delivery.Status.SENT, sent_at=now, error="", claim=None
+    )
+    for reply, rows in outcomes.failed.items():
+        Delivery.objects.filter(id__in=[r.id for r in rows]).update(
+            status=Delivery.Status.FAILED, error=reply, claim=None
+        )
+    for reply, rows in outcomes.again.items():
+        by_attempts: dict[int, list[int]] = defaultdict(list)
+        for row in rows:
+            by_attempts[row.attempts].append(row.id)
+        for attempts, ids in by_attempts.items():
+            Delivery.objects.filter(id__in=ids).update(
+                status=Delivery.Status.QUEUED,
+                error=reply,
+                claim=None,
+                retry_at=now + retry_delay(attempts),
+            )
+    append_events([sent_event(campaign, run_id, row, now) for row in outcomes.sent])
+
+
+def sent_event(campaign: Campaign, run_id: int, row: Row, at: datetime.datetime) -> NewEvent:
+    return NewEvent(
+        person_id=row.person_id,
+        type="campaign.sent",
+        occurred_at=at,
+        org_unit_id=campaign.org_unit_id,
+        payload={
+            "campaign": campaign.pk,
+            "name": campaign.name,
+            "run": run_id,
+            "delivery": row.id,
+            "channel": row.channel,
+        },
+        idempotency_key=f"campaign.delivery:{row.id}:sent",
+    )
+
+
+class Sender:
+    """Sends the queued rows of one run through one transport."""
+
+    def __init__(self, run: Run, transport: bulk.Transport | None = None) -> None:
+        self.run = run
+        self.campaign = run.campaign
+        self.prepared: Prepared = prepared_run(run)
+        self.transport = transport or bulk.transport()
+        self._sms: sms.Provider | None = None
+        self.pause = 60.0 / self.campaign.per_minute if self.campaign.per_minute else 0.0
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def send_batch(self, size: int = BATCH) -> int:
+        """Claim, send and record one batch; the number of rows it held."""
+        number, rows = claim(self.run.pk, size)
+        if not rows:
+            return 0
+        held = journal.Journal(journal_dir(), number)
+        variables = variables_for(sorted({row.person_id for row in rows}))
+        outcomes = Outcomes.empty()
+        for row in rows:
+            started = time.monotonic()
+            outcomes.add(row, self._send(row, variables.get(row.person_id), held.handed))
+            if self.pause:
+                time.sleep(max(0.0, self.pause - (time.monotonic() - started)))
+        record(self.campaign, self.run.pk, outcomes)
+        held.discard()
+        return len(rows)
+
+    def _send(
+        self, row: Row, variables: dict[str, Any] | None, handed: Callable[[int], None]
+    ) -> bulk.Outcome:
+        if variables is None:
+            return bulk.Outcome(bulk.REFUSED, "The person no longer exists.")
+        variables["unsubscribe_url"] = tracking.unsubscribe_url(row.id)
+        variables["preferences_url"] = preferences_link_of(row.person_id)
+        if row.channel == "sms":
+            return self._send_sms(row, variables, handed)
+        email = self.prepared.emails.get(row.language)
+        if email is None:
+            return bulk.Outcome(bulk.REFUSED, f"No email content in {row.language}.")
+        try:
+            data = self._message(row, email, variables)
+        except Exception as error:  # a value that breaks the template: this row only
+            logger.exception("Campaign mail for delivery %s could not be made", row.id)
+            return bulk.Outcome(bulk.REFUSED, f"Could not make the message: {error}")
+        return self.transport.hand_over(
+            tracking.bounce_address(row.id, self.prepared.bounce_domain),
+            row.address,
+            data,
+            lambda: handed(row.id),
+        )
+
+    def _message(self, row: Row, email: PreparedEmail, variables: dict[str, Any]) -> bytes:
+        parts = email.render(variables, lambda n: tracking.click_url(row.id, n))
+        pixel = f'<img src="{tracking.open_url(row.id)}" width="1" height="1" alt="">'
+        end = parts.html.rfind("</body>")
+        html = parts.html[:end] + pixel + parts.html[end:] if end >= 0 else parts.html + pixel
+        prepared = self.prepared
+        headers = [
+            ("From", prepared.from_header),
+            ("To", row.address),
+            ("Subject", bulk.header_value(parts.subject)),
+            ("Date", email_date()),
+            (
+                "Message-ID",
+                f"<{self.run.pk}.{row.id}.{tracking.sign('id', row.id)[:8]}"
+                f"@{prepared.sender_domain}>",
+            ),
+            ("List-Unsubscribe", f"<{variables['unsubscribe_url']}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ("Feedback-ID", prepared.feedback_id),
+        ]
+        data = bulk.build_message(headers, text=parts.text, html=html)
+        return prepared.dkim(data) if prepared.dkim else data
+
+    def _send_sms(
+        self, row: Row, variables: dict[str, Any], handed: Callable[[int], None]
+    ) -> bulk.Outcome:
+        source = self.prepared.sms.get(row.language)
+        if source is None:
+            return bulk.Outcome(bulk.REFUSED, f"No SMS content in {row.language}.")
+        try:
+            text = source.render(**variables)
+            if self._sms is None:
+                self._sms = sms.Provider.from_settings()
+            self._sms.send(row.address, text)
+        except sms.NotConfigured:
+            return bulk.Outcome(bulk.REFUSED, "No SMS provider is configured.")
+        except sms.Refused as error:
+            return bulk.Outcome(bulk.REFUSED, str(error))
+        except sms.TemporaryError as error:
+            return bulk.Outcome(bulk.AGAIN, str(error))
+        except Exception as error:
+            return bulk.Outcome(bulk.REFUSED, f"Could not make the message: {error}")
+        handed(row.id)
+        return bulk.Outcome(bulk.SENT)
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def email_date() -> str:
+    """The Date header, made once a second."""
+    global _date_cache
+    second = int(time.time())
+    if _date_cache[0] != second:
+        _date_cache = (second, email.utils.formatdate(second, usegmt=True))
+    return _date_cache[1]
+
+
+def recover() -> int:
+    """Batches whose sender died: on this machine from their journals; elsewhere, after
+    `HELD_FOR`, failed as uncertain (they may have left), for a person to re-queue."""
+    found = 0
+    for orphan in journal.orphans(journal_dir()):
+        found += 1
+        with transaction.atomic():
+            rows = Delivery.objects.filter(claim=orphan.claim, status=Delivery.Status.SENDING)
+            handed = list(rows.filter(id__in=orphan.handed).values_list("id", "run_id"))
+            if handed:
+                _record_recovered(handed)
+            rows.exclude(id__in=orphan.handed).update(
+                status=Delivery.Status.QUEUED, claim=None, attempts=F("attempts") - 1
+            )
+    stale = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=timezone.now() - HELD_FOR
+    )
+    stale.update(
+        status=Delivery.Status.FAILED,
+        claim=None,
+        error="The sender stopped while sending these, on another machine; they may "
+        "have left. Re-queue them if the recipients did not get them.",
+    )
+    return found
+
+
+def _record_recovered(handed: list[tuple[int, int]]) -> None:
+    by_run: dict[int, list[int]] = defaultdict(list)
+    for delivery_id, run_id in handed:
+        by_run[run_id].append(delivery_id)
+    for run_id, ids in by_run.items():
+        run = Run.objects.select_related("campaign").get(pk=run_id)
+        outcomes = Outcomes.empty()
+        for values in Delivery.objects.filter(id__in=ids).values_list(
+            "id", "person_id", "channel", "address", "language", "attempts"
+        ):
+            outcomes.sent.append(Row(*values))
+        record(run.campaign, run_id, outcomes)
+
+
+def next_retry(run_id: int) -> datetime.datetime | None:
+    found = Delivery.objects.filter(run_id=run_id, status=Delivery.Status.QUEUED).aggregate(
+        at=Min("retry_at")
+    )["at"]
+    return found
+
+
+def pending(run_id: int) -> bool:
+    return Delivery.objects.filter(
+        run_id=run_id, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+    ).exists()

@@ -1,0 +1,76 @@
+"""Campaign jobs: a run sent in the send lane, scheduled campaigns started when due, and
+sends whose sender stopped picked up again."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from luukku.campaigns import sending
+from luukku.campaigns.models import Campaign, Delivery, Run
+from luukku.core.jobs import job, periodic
+
+logger = logging.getLogger("luukku.campaigns")
+
+
+@job(max_attempts=5, backoff_base=30.0, queue_name="send")
+def send_run(run_id: int) -> str:
+    """Prepare the run if it is new (its outbox written in one transaction), then send
+    until nothing is due; come back when the next retry is due."""
+    from luukku.campaigns.services import finish_if_done, materialize_run
+
+    sending.recover()
+    run = Run.objects.select_related("campaign", "campaign__org_unit").get(pk=run_id)
+    if run.status == Run.Status.PREPARING:
+        run = materialize_run(run)
+    if run.status != Run.Status.SENDING:
+        return run.status
+    sender = sending.Sender(run)
+    try:
+        while sender.send_batch():
+            run.refresh_from_db(fields=["status"])
+            if run.status != Run.Status.SENDING:
+                return run.status  # cancelled meanwhile
+    finally:
+        sender.close()
+    if finish_if_done(run):
+        return "finished"
+    retry_at = sending.next_retry(run_id)
+    send_run.using(run_after=retry_at or timezone.now()).enqueue(run_id)
+    return f"again at {retry_at}"
+
+
+@periodic(every=datetime.timedelta(minutes=1))
+@job(max_attempts=1)
+def keep_sends_going() -> dict[str, int]:
+    """Start scheduled campaigns that are due; recover batches of senders that stopped;
+    start a sender for a run nobody sends any more (its rows due, none claimed lately)."""
+    from luukku.campaigns.services import start_run
+
+    started = 0
+    for campaign in Campaign.objects.filter(
+        status=Campaign.Status.SCHEDULED, scheduled_at__lte=timezone.now()
+    ):
+        with transaction.atomic():
+            start_run(campaign, by=None)
+        started += 1
+    recovered = sending.recover()
+    resumed = 0
+    quiet_since = timezone.now() - datetime.timedelta(minutes=2)
+    for run in Run.objects.filter(status__in=[Run.Status.SENDING, Run.Status.PREPARING]):
+        last = run.deliveries.aggregate(at=Max("claimed_at"))["at"]
+        due = run.deliveries.filter(status=Delivery.Status.QUEUED).exclude(
+            retry_at__gt=timezone.now()
+        )
+        if (
+            (last is None or last < quiet_since)
+            and (run.status == Run.Status.PREPARING or due.exists())
+            and run.started_at < quiet_since
+        ):
+            send_run.enqueue(run.pk)
+            resumed += 1
+    return {"started": started, "recovered": recovered, "resumed": resumed}
