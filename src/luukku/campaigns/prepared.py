@@ -58,6 +58,14 @@ class PreparedEmail:
     html: BoundTemplate | None = None  # None: composed in full for each recipient
     text: BoundTemplate | None = None
 
+    def templates(self) -> list[BoundTemplate]:
+        """Every template the email is made from (the body's source when it is composed
+        in full for each recipient)."""
+        found = [self.subject, strict_html.from_string(self.body_source)]
+        if self.footer:
+            found.append(strict_html.from_string(self.footer))
+        return found
+
     def render(self, variables: Mapping[str, Any], link: Callable[[int], str]) -> EmailParts:
         """The recipient's email, `link(n)` giving their address for the n-th link."""
         subject = " ".join(self.subject.render(**variables).split())

@@ -15,7 +15,7 @@ from liquid import BoundTemplate
 
 from luukku.campaigns.models import Campaign, Link, Run
 from luukku.campaigns.prepared import PreparedEmail, prepare
-from luukku.campaigns.variables import sample_variables
+from luukku.campaigns.variables import EVERYTHING, needs_of, sample_variables
 from luukku.channels.email import bulk
 from luukku.channels.models import Mailbox
 from luukku.core.templating import strict
@@ -44,6 +44,7 @@ class Prepared:
     emails: dict[str, PreparedEmail] = field(default_factory=dict)
     sms: dict[str, BoundTemplate] = field(default_factory=dict)
     dkim: Callable[[bytes], bytes] | None = None
+    needs: frozenset[str] = EVERYTHING
 
 
 def sender_of(campaign: Campaign) -> tuple[str, str]:
@@ -106,6 +107,9 @@ def prepared_run(run: Run) -> Prepared:
             language=content.language,
             sample=sample,
         )
+    prepared.needs = needs_of(
+        [*prepared.sms.values(), *(t for e in prepared.emails.values() for t in e.templates())]
+    )
     return prepared
 
 

@@ -39,12 +39,11 @@ from luukku.campaigns.variables import variables_for
 from luukku.channels import journal
 from luukku.channels.email import bulk
 from luukku.channels.sms import provider as sms
-from luukku.consent.links import preferences_link_of
 from luukku.customers.actions.timeline import NewEvent, append_events
 
 logger = logging.getLogger("luukku.campaigns")
 
-BATCH = 200
+BATCH = 500
 MAX_ATTEMPTS = 5
 # A row still marked as being sent after this, with no journal on this machine, was
 # held by a sender elsewhere that stopped.
@@ -182,7 +181,9 @@ class Sender:
         if not rows:
             return 0
         held = journal.Journal(journal_dir(), number)
-        variables = variables_for(sorted({row.person_id for row in rows}))
+        variables = variables_for(
+            sorted({row.person_id for row in rows}), needs=self.prepared.needs
+        )
         outcomes = Outcomes.empty()
         for row in rows:
             started = time.monotonic()
@@ -199,7 +200,7 @@ class Sender:
         if variables is None:
             return bulk.Outcome(bulk.REFUSED, "The person no longer exists.")
         variables["unsubscribe_url"] = tracking.unsubscribe_url(row.id)
-        variables["preferences_url"] = preferences_link_of(row.person_id)
+        variables["preferences_url"] = tracking.preferences_url(row.id)
         if row.channel == "sms":
             return self._send_sms(row, variables, handed)
         email = self.prepared.emails.get(row.language)
@@ -218,7 +219,14 @@ class Sender:
         )
 
     def _message(self, row: Row, email: PreparedEmail, variables: dict[str, Any]) -> bytes:
-        parts = email.render(variables, lambda n: tracking.click_url(row.id, n))
+        links: dict[int, str] = {}
+
+        def link(position: int) -> str:  # each link twice (HTML and text), signed once
+            if position not in links:
+                links[position] = tracking.click_url(row.id, position)
+            return links[position]
+
+        parts = email.render(variables, link)
         pixel = f'<img src="{tracking.open_url(row.id)}" width="1" height="1" alt="">'
         end = parts.html.rfind("</body>")
         html = parts.html[:end] + pixel + parts.html[end:] if end >= 0 else parts.html + pixel
@@ -228,11 +236,7 @@ class Sender:
             ("To", row.address),
             ("Subject", bulk.header_value(parts.subject)),
             ("Date", email_date()),
-            (
-                "Message-ID",
-                f"<{self.run.pk}.{row.id}.{tracking.sign('id', row.id)[:8]}"
-                f"@{prepared.sender_domain}>",
-            ),
+            ("Message-ID", tracking.message_id(self.run.pk, row.id, prepared.sender_domain)),
             ("List-Unsubscribe", f"<{variables['unsubscribe_url']}>"),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("Feedback-ID", prepared.feedback_id),

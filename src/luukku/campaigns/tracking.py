@@ -41,6 +41,22 @@ def open_url(delivery_id: int) -> str:
     return f"{settings.LUUKKU_BASE_URL}/t/o/{delivery_id}/{sign('open', delivery_id)}.gif"
 
 
+def preferences_url(delivery_id: int) -> str:
+    """Redirects to a fresh link to the person's preference page (campaigns/public_views)."""
+    signature = sign("preferences", delivery_id)
+    return f"{settings.LUUKKU_BASE_URL}/t/p/{delivery_id}/{signature}/"
+
+
+def message_id(run_id: int, delivery_id: int, domain: str) -> str:
+    """Unique beyond this installation (its own token), the same on every attempt."""
+    return f"<{run_id}.{delivery_id}.{_installation(settings.SECRET_KEY)}@{domain}>"
+
+
+@functools.cache
+def _installation(secret: str) -> str:
+    return hashlib.sha256(b"luukku.message-id:" + secret.encode()).hexdigest()[:10]
+
+
 def unsubscribe_url(delivery_id: int) -> str:
     return f"{settings.LUUKKU_BASE_URL}/t/u/{delivery_id}/{sign('unsubscribe', delivery_id)}/"
 

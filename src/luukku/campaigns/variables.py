@@ -37,26 +37,59 @@ def _firsts(rows: Iterable[tuple[int, str]]) -> dict[int, str]:
     return found
 
 
-def variables_for(person_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """{person id: {"person": {...}}} for each of the persons that exists."""
+# What of a person each part of the variables needs read (beyond the person's row).
+NEEDS = {
+    "email": "emails",
+    "phone": "phones",
+    "city": "places",
+    "postal_code": "places",
+    "relationships": "relationships",
+    "segments": "segments",
+}
+EVERYTHING = frozenset(NEEDS.values())
+
+
+def needs_of(templates: Iterable[Any]) -> frozenset[str]:
+    """What the templates (python-liquid BoundTemplates) read of the person, so a batch
+    reads no more than that; everything when a template uses the person as a whole."""
+    found: set[str] = set()
+    for template in templates:
+        for segments in template.global_variable_segments():
+            if not segments or segments[0] != "person":
+                continue
+            if len(segments) == 1 or not isinstance(segments[1], str):
+                return EVERYTHING
+            if segments[1] in NEEDS:
+                found.add(NEEDS[segments[1]])
+    return frozenset(found)
+
+
+def variables_for(
+    person_ids: list[int], needs: frozenset[str] = EVERYTHING
+) -> dict[int, dict[str, Any]]:
+    """{person id: {"person": {...}}} for each of the persons that exists; of contact
+    points, relationships and segments only what `needs` names (the rest left empty)."""
     hidden = set(
         CustomField.objects.filter(
             entity=CustomField.Entity.PERSON, sensitivity=Sensitivity.RESTRICTED
         ).values_list("key", flat=True)
     )
+    ids = person_ids
     emails = _firsts(
-        EmailAddress.objects.filter(person_id__in=person_ids, bounced_at__isnull=True)
+        EmailAddress.objects.filter(
+            person_id__in=_if("emails", needs, ids), bounced_at__isnull=True
+        )
         .order_by("person_id", "-is_primary", "pk")
         .values_list("person_id", "address")
     )
     phones = _firsts(
-        PhoneNumber.objects.filter(person_id__in=person_ids)
+        PhoneNumber.objects.filter(person_id__in=_if("phones", needs, ids))
         .order_by("person_id", "-is_primary", "pk")
         .values_list("person_id", "number")
     )
     places: dict[int, tuple[str, str]] = {}
     for person_id, city, postal_code in (
-        PostalAddress.objects.filter(person_id__in=person_ids)
+        PostalAddress.objects.filter(person_id__in=_if("places", needs, ids))
         .order_by("person_id", "-is_primary", "pk")
         .values_list("person_id", "city", "postal_code")
     ):
@@ -64,7 +97,7 @@ def variables_for(person_ids: list[int]) -> dict[int, dict[str, Any]]:
     relationships: dict[int, list[dict[str, str]]] = defaultdict(list)
     for r in (
         Relationship.objects.valid_on(timezone.localdate())
-        .filter(person_id__in=person_ids, sensitivity=Sensitivity.NORMAL)
+        .filter(person_id__in=_if("relationships", needs, ids), sensitivity=Sensitivity.NORMAL)
         .select_related("type", "other_person", "other_organization")
         .order_by("person_id", "pk")
     ):
@@ -72,7 +105,7 @@ def variables_for(person_ids: list[int]) -> dict[int, dict[str, Any]]:
         relationships[r.person_id].append({"type": r.type.code, "other": str(other)})
     segments: dict[int, list[str]] = defaultdict(list)
     for person_id, slug in (
-        Membership.objects.filter(person_id__in=person_ids)
+        Membership.objects.filter(person_id__in=_if("segments", needs, ids))
         .order_by("person_id", "segment__slug")
         .values_list("person_id", "segment__slug")
     ):
@@ -99,6 +132,11 @@ def variables_for(person_ids: list[int]) -> dict[int, dict[str, Any]]:
             }
         }
     return found
+
+
+def _if(need: str, needs: frozenset[str], ids: list[int]) -> list[int]:
+    """The ids to read for `need`: none when it is not needed (an IN () reads nothing)."""
+    return ids if need in needs else []
 
 
 def person_variables(person: Person) -> dict[str, Any]:

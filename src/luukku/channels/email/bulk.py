@@ -12,13 +12,13 @@ then on a stop of the process no longer keeps the message from arriving.
 from __future__ import annotations
 
 import base64
+import binascii
 import mailbox
 import re
 import smtplib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from email.header import Header
 from email.utils import formataddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -27,7 +27,8 @@ from django.conf import settings
 
 SENT, REFUSED, AGAIN, UNCERTAIN = "sent", "refused", "again", "uncertain"
 TIMEOUT = 30.0
-_BOUNDARY = "=_luukku_alt_7f3a"  # "=_" never occurs in base64 or in our header lines
+# "=_" never occurs in quoted-printable ("=" is followed by two hex digits or a line end).
+_BOUNDARY = "=_luukku_alt_7f3a"
 _UNSAFE = str.maketrans({"\r": " ", "\n": " ", "\x00": ""})
 
 
@@ -38,12 +39,31 @@ class Outcome:
 
 
 def header_value(value: str) -> str:
-    """A header's value on one line: plain ASCII as it is, anything else as RFC 2047
-    encoded words."""
+    """A header's value: plain ASCII as it is, anything else as RFC 2047 encoded words
+    (base64, each at most 75 characters, a character never split between two). The
+    standard library's `Header` does the same about fifty times slower, which shows
+    at a thousand messages a second."""
     value = " ".join(value.translate(_UNSAFE).split())
     if value.isascii():
         return value
-    return Header(value, "utf-8").encode()
+    words, chunk, size = [], [], 0
+    for char in value:
+        width = len(char.encode())
+        if size + width > _WORD_BYTES:
+            words.append(_word("".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(char)
+        size += width
+    words.append(_word("".join(chunk)))
+    return "\r\n ".join(words)
+
+
+# 45 bytes make 60 base64 characters: with "=?utf-8?b?" and "?=", 72 of the 75 allowed.
+_WORD_BYTES = 45
+
+
+def _word(text: str) -> str:
+    return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
 
 
 def address(name: str, email: str) -> str:
@@ -76,6 +96,7 @@ def build_message(headers: Iterable[tuple[str, str]], *, text: str, html: str) -
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
+_BAD_ADDRESS = re.compile(r"[\s<>]")
 
 
 def _by_code(code: int, reply: bytes | str) -> Outcome:
@@ -138,13 +159,19 @@ class SmtpServer:
     def hand_over(
         self, sender: str, recipient: str, data: bytes, handed: Callable[[], None]
     ) -> Outcome:
+        if _BAD_ADDRESS.search(sender) or _BAD_ADDRESS.search(recipient) or not recipient:
+            return Outcome(REFUSED, f"Not an address that can be sent to: {recipient!r}")
         try:
             if self.connection is None:
                 self.connection = self._connect()
             connection = self.connection
-            code, reply = connection.mail(sender)
+            # The addresses are ours (VERP) and checked ones from the database; smtplib's
+            # mail() and rcpt() would parse both again for every message.
+            connection.putcmd("mail", f"FROM:<{sender}>")
+            code, reply = connection.getreply()
             if code == 250:
-                code, reply = connection.rcpt(recipient)
+                connection.putcmd("rcpt", f"TO:<{recipient}>")
+                code, reply = connection.getreply()
             if code in (250, 251):
                 code, reply = connection.docmd("DATA")
             if code != 354:
