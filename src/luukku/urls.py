@@ -11,6 +11,7 @@ urlpatterns = [
     path("desk/", include("luukku.desk.urls")),
     path("segments/", include("luukku.segments.urls")),
     path("campaigns/", include("luukku.campaigns.urls")),
+    path("t/", include("luukku.campaigns.public_urls")),
     path("", include("luukku.consent.urls")),
     path("", include("luukku.web.urls")),
 ]

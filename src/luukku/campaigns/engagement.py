@@ -1,0 +1,92 @@
+"""What recipients do with a campaign: opens, clicks, unsubscribes, each recorded on
+the delivery (the first time) and as an event on the person's timeline, so segments
+and journeys can use it.
+
+Opens are counted from the pixel, and some mail services fetch every image on
+arrival through a proxy (Apple Mail Privacy Protection, Gmail's image proxy): such
+opens are marked `proxy` and the report shows how many there were, rather than
+pretending they are a person reading.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from luukku.campaigns.models import Delivery, Link
+from luukku.customers.actions.timeline import NewEvent, append_events
+
+# Fetchers that load images for the reader, not when the reader reads.
+PROXIES = ("GoogleImageProxy", "YahooMailProxy", "ggpht.com", "Feedfetcher")
+
+
+def is_proxy(user_agent: str) -> bool:
+    # Apple Mail Privacy Protection fetches with a bare "Mozilla/5.0" and no more.
+    return user_agent.strip() == "Mozilla/5.0" or any(p in user_agent for p in PROXIES)
+
+
+def _event(delivery: Delivery, type: str, at: datetime.datetime, **payload: Any) -> NewEvent:
+    campaign = delivery.run.campaign
+    return NewEvent(
+        person_id=delivery.person_id,
+        type=type,
+        occurred_at=at,
+        org_unit_id=campaign.org_unit_id,
+        payload={
+            "campaign": campaign.pk,
+            "name": campaign.name,
+            "run": delivery.run_id,
+            "delivery": delivery.pk,
+            "channel": delivery.channel,
+            **payload,
+        },
+    )
+
+
+def _first(delivery: Delivery, field: str, at: datetime.datetime) -> bool:
+    """Set the time of the first such act; whether this was the first."""
+    changed = Delivery.objects.filter(pk=delivery.pk, **{f"{field}__isnull": True}).update(
+        **{field: at}
+    )
+    return bool(changed)
+
+
+@transaction.atomic
+def record_open(delivery: Delivery, *, user_agent: str, ip: str | None) -> None:
+    at = timezone.now()
+    first = _first(delivery, "opened_at", at)
+    append_events(
+        [_event(delivery, "campaign.opened", at, first=first, proxy=is_proxy(user_agent))]
+    )
+
+
+@transaction.atomic
+def record_click(delivery: Delivery, link: Link, *, user_agent: str, ip: str | None) -> None:
+    at = timezone.now()
+    first = _first(delivery, "clicked_at", at)
+    if delivery.opened_at is None:  # a click means it was opened, pixel or not
+        _first(delivery, "opened_at", at)
+    Link.objects.filter(pk=link.pk).update(clicks=F("clicks") + 1)
+    append_events(
+        [
+            _event(
+                delivery,
+                "campaign.clicked",
+                at,
+                first=first,
+                link=link.url,
+                position=link.position,
+            )
+        ]
+    )
+
+
+@transaction.atomic
+def record_unsubscribe(delivery: Delivery) -> None:
+    at = timezone.now()
+    if _first(delivery, "unsubscribed_at", at):
+        append_events([_event(delivery, "campaign.unsubscribed", at)])
