@@ -116,7 +116,8 @@ def _address(channel: str) -> Subquery:
 
 
 COLUMNS = (
-    "run_id, person_id, channel, address, language, status, reason, error, attempts, created_at"
+    "run_id, person_id, channel, address, language, status, reason, error, attempts, "
+    "created_at, variant"
 )
 
 
@@ -142,6 +143,7 @@ def materialize(run: Run, languages: set[str]) -> int:
                 _error=Value(""),
                 _attempts=Value(0),
                 _created=Value(now),
+                _variant=Value(""),
             ).values_list(
                 "_run",
                 "pk",
@@ -153,6 +155,7 @@ def materialize(run: Run, languages: set[str]) -> int:
                 "_error",
                 "_attempts",
                 "_created",
+                "_variant",
             )
             try:
                 sql, params = rows.query.sql_with_params()

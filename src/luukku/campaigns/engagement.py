@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from luukku.campaigns import stats
+from luukku.campaigns.clients import Client, Place, client_of, place_of
 from luukku.campaigns.models import Delivery, Link
 from luukku.customers.actions.timeline import NewEvent, append_events
 
@@ -55,22 +57,69 @@ def _first(delivery: Delivery, field: str, at: datetime.datetime) -> bool:
     return bool(changed)
 
 
+def _count(delivery: Delivery, at: datetime.datetime, *metrics: tuple[str, str]) -> None:
+    stats.bump(
+        [
+            stats.one(
+                delivery.run_id,
+                delivery.channel,
+                delivery.language,
+                delivery.variant,
+                at,
+                metric,
+                key,
+            )
+            for metric, key in metrics
+        ]
+    )
+
+
+def _where(user_agent: str, ip: str | None) -> tuple[Place, Client, dict[str, str]]:
+    place, client = place_of(ip), client_of(user_agent)
+    facts = {
+        "country": place.country,
+        "city": place.city,
+        "device": client.device,
+        "system": client.system,
+        "client": client.client,
+    }
+    return place, client, {k: v for k, v in facts.items() if v}
+
+
 @transaction.atomic
 def record_open(delivery: Delivery, *, user_agent: str, ip: str | None) -> None:
     at = timezone.now()
     first = _first(delivery, "opened_at", at)
-    append_events(
-        [_event(delivery, "campaign.opened", at, first=first, proxy=is_proxy(user_agent))]
-    )
+    proxy = is_proxy(user_agent)
+    place, client, facts = _where(user_agent, ip)
+    metrics = [("opened", "")]
+    if first:
+        metrics.append(("opened_unique", ""))
+    if proxy:
+        metrics.append(("opened_proxy", ""))
+    else:
+        metrics += [("open_country", _place_key(place)), ("open_client", client.key)]
+    _count(delivery, at, *metrics)
+    append_events([_event(delivery, "campaign.opened", at, first=first, proxy=proxy, **facts)])
+
+
+def _place_key(place: Place) -> str:
+    return f"{place.country or '?'}/{place.city}" if place.city else (place.country or "?")
 
 
 @transaction.atomic
 def record_click(delivery: Delivery, link: Link, *, user_agent: str, ip: str | None) -> None:
     at = timezone.now()
     first = _first(delivery, "clicked_at", at)
-    if delivery.opened_at is None:  # a click means it was opened, pixel or not
-        _first(delivery, "opened_at", at)
+    metrics = [("clicked", ""), ("link", str(link.position))]
+    if first:
+        metrics.append(("clicked_unique", ""))
+    if delivery.opened_at is None and _first(delivery, "opened_at", at):
+        metrics.append(("opened_unique", ""))  # a click means it was opened, pixel or not
+    place, client, facts = _where(user_agent, ip)
+    metrics += [("click_country", _place_key(place)), ("click_client", client.key)]
     Link.objects.filter(pk=link.pk).update(clicks=F("clicks") + 1)
+    _count(delivery, at, *metrics)
     append_events(
         [
             _event(
@@ -80,6 +129,7 @@ def record_click(delivery: Delivery, link: Link, *, user_agent: str, ip: str | N
                 first=first,
                 link=link.url,
                 position=link.position,
+                **facts,
             )
         ]
     )
@@ -89,4 +139,5 @@ def record_click(delivery: Delivery, link: Link, *, user_agent: str, ip: str | N
 def record_unsubscribe(delivery: Delivery) -> None:
     at = timezone.now()
     if _first(delivery, "unsubscribed_at", at):
+        _count(delivery, at, ("unsubscribed", ""))
         append_events([_event(delivery, "campaign.unsubscribed", at)])

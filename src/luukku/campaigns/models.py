@@ -11,6 +11,12 @@ from luukku.core.models import OrgUnit
 from luukku.segments.models import Segment
 
 
+class Recurrence(models.TextChoices):
+    DAILY = "daily", _("Every day")
+    WEEKLY = "weekly", _("Every week")
+    MONTHLY = "monthly", _("Every month")
+
+
 class Campaign(models.Model):
     """A message to the members of some segments (less those of others), for a purpose,
     on a channel or a choice of channels."""
@@ -71,6 +77,48 @@ class Campaign(models.Model):
             "At most this many messages a minute. Empty: as fast as the servers take them."
         ),
     )
+    per_domain_per_minute = models.PositiveIntegerField(
+        _("messages a minute per receiving domain"),
+        null=True,
+        blank=True,
+        help_text=_("So that no mail provider gets too many at once. Empty: no limit."),
+    )
+    recurrence = models.CharField(
+        _("repeat"), max_length=8, choices=Recurrence.choices, blank=True, default=""
+    )
+    cron = models.CharField(
+        _("or on a schedule"),
+        max_length=100,
+        blank=True,
+        help_text=_("Five fields, as in cron: minute hour day month weekday. E.g. 0 9 * * 1"),
+    )
+    repeat_until = models.DateField(_("repeat until"), null=True, blank=True)
+    quiet_from = models.TimeField(
+        _("no SMS from"), null=True, blank=True, help_text=_("In the organization's time zone.")
+    )
+    quiet_until = models.TimeField(_("no SMS until"), null=True, blank=True)
+    goal_event = models.CharField(
+        _("goal event"),
+        max_length=100,
+        blank=True,
+        help_text=_("An event type that counts as a conversion, e.g. fitness.membership_started."),
+    )
+    goal_days = models.PositiveSmallIntegerField(
+        _("days to convert"), default=7, help_text=_("How long after sending a goal counts.")
+    )
+    ab_percent = models.PositiveSmallIntegerField(
+        _("A/B test on this share of the audience (%)"),
+        null=True,
+        blank=True,
+        help_text=_("Half get variant A, half B; the winner goes to the rest. Empty: no test."),
+    )
+    ab_metric = models.CharField(
+        _("the winner is chosen by"),
+        max_length=8,
+        choices=[("open", _("open rate")), ("click", _("click rate"))],
+        default="open",
+    )
+    ab_hours = models.PositiveSmallIntegerField(_("hours before choosing"), default=4)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -96,6 +144,8 @@ class Content(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contents")
     channel = models.CharField(_("channel"), max_length=8)  # email or sms
     language = models.CharField(_("language"), max_length=8)
+    # "" for the content; "b" for an A/B test's second variant (the first is "").
+    variant = models.CharField(_("variant"), max_length=1, blank=True, default="")
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body_format = models.CharField(
         _("body written in"), max_length=4, choices=Format.choices, default=Format.MJML
@@ -108,7 +158,8 @@ class Content(models.Model):
         verbose_name_plural = _("campaign contents")
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "channel", "language"], name="campaign_content_once"
+                fields=["campaign", "channel", "language", "variant"],
+                name="campaign_content_once_per_variant",
             ),
         ]
 
@@ -190,6 +241,8 @@ class Delivery(models.Model):
     clicked_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     complained_at = models.DateTimeField(null=True, blank=True)
+    converted_at = models.DateTimeField(null=True, blank=True)
+    variant = models.CharField(max_length=1, blank=True, default="")
 
     class Meta:
         verbose_name = _("delivery")
@@ -253,3 +306,30 @@ class FrequencyCap(models.Model):
     @classmethod
     def current(cls) -> FrequencyCap:
         return cls.objects.order_by("pk").first() or cls(messages=None)
+
+
+class Stat(models.Model):
+    """A run's counts by channel, language, variant and hour, kept as things happen (a
+    batch sent, an open, a click), so a report over a million recipients reads a few
+    hundred rows. `key` splits a metric further: a link's place, a country, a client."""
+
+    id = models.BigAutoField(primary_key=True)
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="stats")
+    channel = models.CharField(max_length=8)
+    language = models.CharField(max_length=8)
+    variant = models.CharField(max_length=1, blank=True, default="")
+    hour = models.DateTimeField()
+    metric = models.CharField(max_length=24)
+    key = models.CharField(max_length=100, blank=True, default="")
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "channel", "language", "variant", "hour", "metric", "key"],
+                name="stat_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.metric} {self.key} {self.n}"

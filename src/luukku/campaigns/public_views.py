@@ -23,26 +23,25 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 def _delivery(kind: str, delivery_id: int, signature: str, *parts: int) -> Delivery:
     if not tracking.valid(signature, kind, delivery_id, *parts):
         raise Http404("This link is not valid.")
-    found = (
-        Delivery.objects.select_related("run__campaign__purpose").filter(pk=delivery_id).first()
-    )
+    found = Delivery.objects.select_related("run__campaign__purpose").filter(pk=delivery_id).first()
     if found is None:
         raise Http404("This link is not valid.")
     return found
 
 
-def _client(request: HttpRequest) -> dict[str, str | None]:
-    return {
-        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:500],
-        "ip": request.META.get("REMOTE_ADDR") or None,
-    }
+def _agent(request: HttpRequest) -> str:
+    return str(request.META.get("HTTP_USER_AGENT", ""))[:500]
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
 
 
 @never_cache
 @require_GET
 def opened(request: HttpRequest, delivery_id: int, signature: str) -> HttpResponse:
     delivery = _delivery("open", delivery_id, signature)
-    engagement.record_open(delivery, **_client(request))
+    engagement.record_open(delivery, user_agent=_agent(request), ip=_ip(request))
     return HttpResponse(PIXEL, content_type="image/gif")
 
 
@@ -55,7 +54,7 @@ def clicked(request: HttpRequest, delivery_id: int, position: int, signature: st
     ).first()
     if link is None:
         raise Http404("This link is not valid.")
-    engagement.record_click(delivery, link, **_client(request))
+    engagement.record_click(delivery, link, user_agent=_agent(request), ip=_ip(request))
     return HttpResponseRedirect(link.url)
 
 

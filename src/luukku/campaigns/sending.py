@@ -20,7 +20,7 @@ import email.utils
 import logging
 import secrets
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from luukku.campaigns import tracking
+from luukku.campaigns import stats, tracking
 from luukku.campaigns.models import Campaign, Delivery, Run
 from luukku.campaigns.prepared import PreparedEmail
 from luukku.campaigns.preparing import Prepared, prepared_run
@@ -62,6 +62,10 @@ class Row:
     address: str
     language: str
     attempts: int
+    variant: str = ""
+
+
+ROW_FIELDS = ("id", "person_id", "channel", "address", "language", "attempts", "variant")
 
 
 def journal_dir() -> Path:
@@ -88,9 +92,7 @@ def claim(run_id: int, size: int = BATCH) -> tuple[int, list[Row]]:
         )
     rows = [
         Row(*values)
-        for values in Delivery.objects.filter(id__in=ids)
-        .order_by("id")
-        .values_list("id", "person_id", "channel", "address", "language", "attempts")
+        for values in Delivery.objects.filter(id__in=ids).order_by("id").values_list(*ROW_FIELDS)
     ]
     return number, rows
 
@@ -142,6 +144,14 @@ def record(campaign: Campaign, run_id: int, outcomes: Outcomes) -> None:
                 retry_at=now + retry_delay(attempts),
             )
     append_events([sent_event(campaign, run_id, row, now) for row in outcomes.sent])
+    counted: Counter[stats.Key] = Counter()
+    hour = stats.hour_of(now)
+    for metric, rows in [("sent", outcomes.sent)] + [
+        ("failed", rows) for rows in outcomes.failed.values()
+    ]:
+        for row in rows:
+            counted[(run_id, row.channel, row.language, row.variant, hour, metric, "")] += 1
+    stats.bump(counted)
 
 
 def sent_event(campaign: Campaign, run_id: int, row: Row, at: datetime.datetime) -> NewEvent:
@@ -312,9 +322,7 @@ def _record_recovered(handed: list[tuple[int, int]]) -> None:
     for run_id, ids in by_run.items():
         run = Run.objects.select_related("campaign").get(pk=run_id)
         outcomes = Outcomes.empty()
-        for values in Delivery.objects.filter(id__in=ids).values_list(
-            "id", "person_id", "channel", "address", "language", "attempts"
-        ):
+        for values in Delivery.objects.filter(id__in=ids).values_list(*ROW_FIELDS):
             outcomes.sent.append(Row(*values))
         record(run.campaign, run_id, outcomes)
 

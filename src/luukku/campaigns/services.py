@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,14 +17,16 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from luukku.campaigns import sending
 from luukku.campaigns.audience import audience, capped, materialize, plan, remaining
-from luukku.campaigns.content import Format, compose
+from luukku.campaigns.content import Format, compose, footer_html, needs_footer
 from luukku.campaigns.models import Campaign, Content, Delivery, Run
-from luukku.campaigns.preparing import keep_links, prepared_run
-from luukku.campaigns.variables import sample_variables
+from luukku.campaigns.preparing import keep_links, prepared_run, sender_of
+from luukku.campaigns.variables import person_variables, sample_variables
 from luukku.core.actions import audit
 from luukku.core.jobs import enqueue_on_commit
 from luukku.core.models import AuditEntry, User
+from luukku.core.tasks import send_staff_email
 from luukku.core.templating import TemplateProblem, check
+from luukku.customers.access import persons_visible_to
 
 LABELS = {"subject": _lazy("subject"), "body": _lazy("body")}
 
@@ -264,3 +267,73 @@ def counts(run: Run) -> dict[str, int]:
         run.deliveries.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
     return {status: found.get(status, 0) for status in Delivery.Status.values}
+
+
+def save_campaign(form: Any, *, by: User) -> Campaign:
+    """A campaign's settings from its form (a draft only), audited."""
+    with transaction.atomic():
+        campaign: Campaign = form.save(commit=False)
+        created = campaign.pk is None
+        if created:
+            campaign.created_by = by
+        campaign.save()
+        form.save_m2m()
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+            obj=campaign,
+            changes={name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data},
+        )
+    return campaign
+
+
+def send_test(campaign: Campaign, *, to: str, person_id: str | int | None, by: User) -> list[str]:
+    """The email in the default language as a chosen customer of the audience (or the
+    example recipient) gets it, marked as a test, to staff addresses only."""
+    addresses = [a for a in to.replace(",", " ").split() if a] or [by.email]
+    staff_addresses = {
+        email.lower(): email
+        for email in User.objects.filter(is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    }
+    strangers = [a for a in addresses if a.lower() not in staff_addresses]
+    if strangers or not addresses or not all(addresses):
+        raise ValidationError(
+            _("Test sends go to staff only; not staff: %(addresses)s")
+            % {"addresses": ", ".join(strangers) or "–"}
+        )
+    content = campaign.contents.filter(channel="email", language=campaign.default_language).first()
+    if content is None:
+        raise ValidationError(_("Write the email content in the default language first."))
+    person = None
+    if person_id:
+        person = persons_visible_to(by).filter(pk=int(person_id)).first()
+        if person is None:
+            raise ValidationError(_("No customer with that number that you may see."))
+    variables = person_variables(person) if person is not None else sample_variables()
+    name, address = sender_of(campaign)
+    footer = footer_html(f"{name} <{address}>", content.language)
+    try:
+        email = compose(
+            subject=content.subject,
+            body=content.body,
+            body_format=content.body_format,
+            variables=variables,
+            footer=footer if needs_footer(content.body) else "",
+        )
+    except TemplateProblem as problem:
+        raise ValidationError(str(problem)) from None
+    send_staff_email.enqueue(
+        subject=_("[Test] %(subject)s") % {"subject": email.subject},
+        body=email.text,
+        html_body=email.html,
+        to=[staff_addresses[a.lower()] for a in addresses],
+    )
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=campaign,
+        changes={"test_sent_to": [None, ", ".join(addresses)]},
+    )
+    return addresses

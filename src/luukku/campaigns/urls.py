@@ -1,9 +1,27 @@
 from django.urls import path
 
-from luukku.campaigns import views
+from luukku.campaigns import content_views, report_views, views
 
 app_name = "campaigns"
 
 urlpatterns = [
-    path("preview/", views.content_preview, name="preview"),
+    path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_edit, name="create"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("preview/", content_views.content_preview, name="preview"),
+    path("<int:pk>/", views.campaign_detail, name="detail"),
+    path("<int:pk>/edit/", views.campaign_edit, name="edit"),
+    path("<int:pk>/progress/", views.campaign_progress, name="progress"),
+    path("<int:pk>/send/", views.campaign_send, name="send"),
+    path("<int:pk>/cancel/", views.campaign_cancel, name="cancel"),
+    path("<int:pk>/test/", views.campaign_test, name="test"),
+    path("<int:pk>/runs/<int:run_id>/requeue/", views.run_requeue, name="requeue"),
+    path(
+        "<int:pk>/content/<str:channel>/<str:language>/",
+        content_views.content_edit,
+        name="content",
+    ),
+    path("<int:pk>/report/", report_views.report_page, name="report"),
+    path("compare/", report_views.compare, name="compare"),
+    path("<int:pk>/report.csv", report_views.report_csv, name="report_csv"),
 ]

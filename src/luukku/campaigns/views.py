@@ -1,110 +1,327 @@
-"""The content editor's live preview: a marketer writes the subject, the body (MJML or
-HTML) and the SMS text, picks a customer, and sees exactly what that customer would
-get, the text part and the SMS length, as they type. Problems are named with their line
-before anything can be sent."""
+"""Campaign pages: the list, the settings, a campaign's page with its pre-flight
+report, sending (now or at a time), live progress, test sends, re-queueing what
+failed, and the calendar of what the organization will send."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from luukku.campaigns.content import Format, compose
-from luukku.campaigns.variables import person_variables, sample_variables
-from luukku.channels.sms.length import measure
-from luukku.core.access import Perm, require, staff
+from luukku.campaigns import services
+from luukku.campaigns.access import campaign_for_actor, campaigns_visible_to
+from luukku.campaigns.models import Campaign, Delivery, Run
+from luukku.campaigns.schedule import occurrences, valid_cron
+from luukku.consent.models import Purpose
+from luukku.core.access import Perm, require, staff, units_where
+from luukku.core.actions.audit import audit_channel
 from luukku.core.models import User
-from luukku.core.templating import TemplateProblem, check
-from luukku.core.templating import render as render_liquid
-from luukku.customers import access as customer_access
-from luukku.customers.actions.parties import record_profile_view
-
-STARTER = """<mjml>
-  <mj-body>
-    <mj-section><mj-column>
-      <mj-text font-size="20px">Hei {{ person.first_name | default: "there" }}!</mj-text>
-      <mj-text>…</mj-text>
-    </mj-column></mj-section>
-  </mj-body>
-</mjml>"""
+from luukku.segments.models import Segment
 
 
-class ContentForm(forms.Form):
-    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300, required=False)
-    body_format = forms.ChoiceField(
-        label=gettext_lazy("Body written in"),
-        choices=[(Format.MJML, "MJML"), (Format.HTML, "HTML")],
-        initial=Format.MJML,
-    )
-    body = forms.CharField(
-        label=gettext_lazy("Body"),
-        required=False,
-        initial=STARTER,
-        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "class": "code"}),
-    )
-    sms = forms.CharField(
-        label=gettext_lazy("SMS text"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    person = forms.IntegerField(
-        label=gettext_lazy("Preview for customer number"), required=False, min_value=1
+class CampaignForm(forms.ModelForm[Campaign]):
+    default_language = forms.ChoiceField(
+        label=gettext_lazy("default language"), choices=settings.LANGUAGES
     )
 
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "org_unit",
+            "purpose",
+            "segments",
+            "excluded_segments",
+            "channels",
+            "default_language",
+            "per_minute",
+            "per_domain_per_minute",
+            "recurrence",
+            "cron",
+            "repeat_until",
+            "quiet_from",
+            "quiet_until",
+            "goal_event",
+            "goal_days",
+            "ab_percent",
+            "ab_metric",
+            "ab_hours",
+        ]
+        widgets = {
+            "segments": forms.SelectMultiple(attrs={"size": 6}),
+            "excluded_segments": forms.SelectMultiple(attrs={"size": 4}),
+        }
 
-def _preview(actor: User, data: dict[str, Any]) -> dict[str, Any]:
-    """Problems against every variable there is, then the content for the chosen person."""
-    problems: list[str] = []
-    sample = sample_variables()
-    for name, source in (
-        ("subject", data["subject"]),
-        ("body", data["body"]),
-        ("sms", data["sms"]),
-    ):
-        try:
-            check(source or "", sample)
-        except TemplateProblem as problem:
-            problems.append(f"{ContentForm.base_fields[name].label}: {problem}")
-    person = None
-    if data.get("person"):
-        person = customer_access.persons_visible_to(actor).filter(pk=data["person"]).first()
-    variables = person_variables(person) if person is not None else sample
-    if person is not None:
-        record_profile_view(actor=actor, party=person, via="web")
-    email, sms_text = None, ""
-    if not problems:
-        try:
-            email = compose(
-                subject=data["subject"] or "",
-                body=data["body"] or "",
-                body_format=data["body_format"],
-                variables=variables,
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = units_where(actor, Perm.CAMPAIGN_MANAGE)
+        fields: Any = self.fields
+        fields["org_unit"].queryset = units
+        fields["purpose"].queryset = Purpose.objects.filter(is_active=True)
+        segments = Segment.objects.filter(is_active=True, org_unit__in=units)
+        fields["segments"].queryset = segments
+        fields["excluded_segments"].queryset = segments
+        fields["segments"].required = False
+        fields["repeat_until"].widget = forms.DateInput(attrs={"type": "date"})
+        fields["quiet_from"].widget = forms.TimeInput(attrs={"type": "time"})
+        fields["quiet_until"].widget = forms.TimeInput(attrs={"type": "time"})
+
+    def clean_cron(self) -> str:
+        expression = " ".join(str(self.cleaned_data.get("cron") or "").split())
+        if expression and not valid_cron(expression):
+            raise forms.ValidationError(
+                _("Not a schedule: five fields, minute hour day month weekday (e.g. 0 9 * * 1).")
             )
-            sms_text = render_liquid(data["sms"] or "", variables)
-        except TemplateProblem as problem:
-            problems.append(str(problem))
+        return expression
+
+    def clean_ab_percent(self) -> int | None:
+        value = self.cleaned_data.get("ab_percent")
+        if value is not None and not 2 <= value <= 50:
+            raise forms.ValidationError(_("Between 2 and 50 per cent."))
+        return value
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    rows = campaigns_visible_to(actor).select_related("org_unit", "purpose")
+    return render(request, "campaigns/list.html", {"campaigns": rows})
+
+
+@login_required
+def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    campaign = campaign_for_actor(actor, pk) if pk else None
+    if campaign is not None and campaign.status != Campaign.Status.DRAFT:
+        messages.error(request, _("Only a draft can be changed."))
+        return redirect("campaigns:detail", pk=campaign.pk)
+    form = CampaignForm(request.POST or None, instance=campaign, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        with audit_channel("web"):
+            saved = services.save_campaign(form, by=actor)
+        messages.success(request, _("Saved."))
+        return redirect("campaigns:detail", pk=saved.pk)
+    return render(request, "campaigns/edit.html", {"form": form, "campaign": campaign})
+
+
+def _progress(campaign: Campaign) -> dict[str, Any]:
+    run = campaign.runs.order_by("-started_at").first()
+    if run is None:
+        return {"run": None}
+    counts = services.counts(run)
+    total = sum(counts.values())
+    done = total - counts["queued"] - counts["sending"]
     return {
-        "problems": problems,
-        "email": email,
-        "sms_text": sms_text,
-        "sms_length": measure(sms_text) if sms_text else None,
-        "person": person,
-        "asked_person": data.get("person"),
+        "run": run,
+        "counts": counts,
+        "rows": [(status, label, counts[status]) for status, label in Delivery.Status.choices],
+        "total": total,
+        "done": done,
+        "percent": round(100 * done / total) if total else 100,
+        "failed": run.deliveries.filter(status=Delivery.Status.FAILED)
+        .select_related("person")
+        .order_by("pk")[:50],
     }
 
 
 @login_required
-def content_preview(request: HttpRequest) -> HttpResponse:
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff(request)
     require(actor, Perm.CAMPAIGN_MANAGE)
-    form = ContentForm(request.POST or None)
-    preview = (
-        _preview(actor, form.cleaned_data) if request.method == "POST" and form.is_valid() else None
+    campaign = campaign_for_actor(actor, pk)
+    contents = {(c.channel, c.language): c for c in campaign.contents.all()}
+    grid = [
+        {
+            "channel": channel,
+            "languages": [
+                {"code": code, "name": name, "content": contents.get((channel, code))}
+                for code, name in settings.LANGUAGES
+            ],
+        }
+        for channel in services.channels_of(campaign)
+    ]
+    context = {
+        "campaign": campaign,
+        "grid": grid,
+        "preflight": services.preflight(campaign)
+        if campaign.status in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED)
+        else None,
+        "progress": _progress(campaign),
+        "runs": campaign.runs.order_by("-started_at"),
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    }
+    return render(request, "campaigns/detail.html", context)
+
+
+@login_required
+def campaign_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress panel alone, polled while the campaign is being sent."""
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    campaign = campaign_for_actor(actor, pk)
+    return render(
+        request, "campaigns/_progress.html", {"campaign": campaign, "progress": _progress(campaign)}
     )
-    if request.headers.get("HX-Request") and preview is not None:
-        return render(request, "campaigns/_preview.html", preview)
-    return render(request, "campaigns/preview.html", {"form": form, "preview": preview})
+
+
+class ScheduleForm(forms.Form):
+    at = forms.DateTimeField(
+        label=gettext_lazy("Send at"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+@login_required
+@require_POST
+def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send now, or at the time given; refused with the reasons if it cannot be sent."""
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    campaign = campaign_for_actor(actor, pk)
+    form = ScheduleForm(request.POST)
+    at: datetime.datetime | None = form.cleaned_data["at"] if form.is_valid() else None
+    try:
+        with audit_channel("web"):
+            services.schedule(campaign, at, by=actor)
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        if at is not None and at > timezone.now():
+            messages.success(request, _("Scheduled."))
+        else:
+            messages.success(request, _("Sending has started."))
+    return redirect("campaigns:detail", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    campaign = campaign_for_actor(actor, pk)
+    with audit_channel("web"):
+        services.cancel(campaign, by=actor)
+    messages.success(request, _("Cancelled; nothing more is sent."))
+    return redirect("campaigns:detail", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def run_requeue(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    campaign = campaign_for_actor(actor, pk)
+    run = Run.objects.get(pk=run_id, campaign=campaign)
+    with audit_channel("web"):
+        count = services.requeue_failed(run, by=actor)
+    messages.success(request, _("%(count)d queued again.") % {"count": count})
+    return redirect("campaigns:detail", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def campaign_test(request: HttpRequest, pk: int) -> HttpResponse:
+    """The email as a chosen customer (or the example recipient) gets it, to staff only."""
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    campaign = campaign_for_actor(actor, pk)
+    try:
+        sent_to = services.send_test(
+            campaign,
+            to=request.POST.get("to", ""),
+            person_id=request.POST.get("person") or None,
+            by=actor,
+        )
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("Test sent to %(to)s.") % {"to": ", ".join(sent_to)})
+    return redirect("campaigns:detail", pk=campaign.pk)
+
+
+@login_required
+def calendar(request: HttpRequest) -> HttpResponse:
+    """Everything the organization will say to customers, month by month or week by
+    week, across all its units: scheduled and recurring campaigns and those sent."""
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    view = "week" if request.GET.get("view") == "week" else "month"
+    today = timezone.localdate()
+    try:
+        anchor = datetime.date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        anchor = today
+    days = calendar_days(anchor, view)
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(days[0], datetime.time(), zone)
+    end = datetime.datetime.combine(days[-1] + datetime.timedelta(days=1), datetime.time(), zone)
+    entries: dict[datetime.date, list[dict[str, Any]]] = {day: [] for day in days}
+    for campaign in Campaign.objects.select_related("org_unit").exclude(
+        status__in=[Campaign.Status.CANCELLED]
+    ):
+        for at in occurrences(campaign, start, end) if campaign.status == "scheduled" else []:
+            entries[timezone.localtime(at).date()].append(
+                {"campaign": campaign, "at": at, "kind": "scheduled"}
+            )
+        for run in campaign.runs.filter(started_at__gte=start, started_at__lt=end):
+            entries[timezone.localtime(run.started_at).date()].append(
+                {"campaign": campaign, "at": run.started_at, "kind": "sent"}
+            )
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    step = datetime.timedelta(days=7) if view == "week" else None
+    previous = (days[0] - step) if step else (days[7] - datetime.timedelta(days=1)).replace(day=1)
+    following = (days[0] + step) if step else days[-1] + datetime.timedelta(days=1)
+    return render(
+        request,
+        "campaigns/calendar.html",
+        {
+            "view": view,
+            "weeks": [
+                [
+                    {
+                        "day": d,
+                        "entries": sorted(entries[d], key=lambda e: e["at"]),
+                        "other_month": view == "month" and d.month != anchor.month,
+                        "today": d == today,
+                    }
+                    for d in week
+                ]
+                for week in weeks
+            ],
+            "anchor": anchor,
+            "previous": previous,
+            "following": following,
+        },
+    )
+
+
+def calendar_days(anchor: datetime.date, view: str) -> list[datetime.date]:
+    """Whole weeks from Monday: the anchor's week, or the weeks of its month."""
+    if view == "week":
+        monday = anchor - datetime.timedelta(days=anchor.weekday())
+        return [monday + datetime.timedelta(days=n) for n in range(7)]
+    first = anchor.replace(day=1)
+    monday = first - datetime.timedelta(days=first.weekday())
+    days = []
+    day = monday
+    while day.month == first.month or day < first or day.weekday() != 0:
+        days.append(day)
+        day += datetime.timedelta(days=1)
+    return days

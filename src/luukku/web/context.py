@@ -24,6 +24,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("customers:persons"), _("Customers")))
     if access.can(user, Perm.SEGMENT_MANAGE):
         items.append((reverse("segments:list"), _("Segments")))
+    if access.can(user, Perm.CAMPAIGN_MANAGE):
+        items.append((reverse("campaigns:list"), _("Campaigns")))
     if access.can(user, Perm.CONSENT_MANAGE):
         items.append((reverse("consent:purposes"), _("Marketing")))
     items += [

@@ -12,7 +12,6 @@ then on a stop of the process no longer keeps the message from arriving.
 from __future__ import annotations
 
 import base64
-import binascii
 import mailbox
 import re
 import smtplib
@@ -46,7 +45,9 @@ def header_value(value: str) -> str:
     value = " ".join(value.translate(_UNSAFE).split())
     if value.isascii():
         return value
-    words, chunk, size = [], [], 0
+    words: list[str] = []
+    chunk: list[str] = []
+    size = 0
     for char in value:
         width = len(char.encode())
         if size + width > _WORD_BYTES:

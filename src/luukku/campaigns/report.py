@@ -1,0 +1,137 @@
+"""A campaign's report, read from the rollups (campaigns/stats.py) and the outbox's
+states: a few hundred rows, however many recipients. Rates are of those delivered
+(sent, less bounced); opens are shown with how many came through image proxies."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDay
+from django.utils import timezone
+
+from luukku.campaigns.models import Campaign, Delivery, Link, Stat
+
+METRICS = (
+    "sent",
+    "failed",
+    "bounced",
+    "complained",
+    "opened",
+    "opened_unique",
+    "opened_proxy",
+    "clicked",
+    "clicked_unique",
+    "unsubscribed",
+    "converted",
+)
+DAILY = ("sent", "opened_unique", "clicked_unique", "unsubscribed")
+
+
+@dataclass
+class Report:
+    campaign: Campaign
+    states: dict[str, int]
+    totals: dict[str, int]
+    by_part: list[dict[str, Any]]  # per channel, language and variant
+    days: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    countries: list[tuple[str, int]]
+    clients: list[tuple[str, int]]
+    rates: dict[str, float] = field(default_factory=dict)
+
+
+def _rates(totals: dict[str, int]) -> dict[str, float]:
+    delivered = max(0, totals.get("sent", 0) - totals.get("bounced", 0))
+
+    def share(metric: str) -> float:
+        return round(100 * totals.get(metric, 0) / delivered, 1) if delivered else 0.0
+
+    return {
+        "delivered": delivered,
+        "open": share("opened_unique"),
+        "click": share("clicked_unique"),
+        "unsubscribe": share("unsubscribed"),
+        "bounce": round(100 * totals.get("bounced", 0) / totals["sent"], 1)
+        if totals.get("sent")
+        else 0.0,
+        "conversion": share("converted"),
+        "proxy": round(100 * totals.get("opened_proxy", 0) / totals["opened"], 1)
+        if totals.get("opened")
+        else 0.0,
+    }
+
+
+def _top(stats: Any, *metrics: str, limit: int = 10) -> list[tuple[str, int]]:
+    rows = (
+        stats.filter(metric__in=metrics)
+        .values("key")
+        .annotate(total=Sum("n"))
+        .order_by("-total", "key")[:limit]
+    )
+    return [(row["key"], row["total"]) for row in rows]
+
+
+def report(campaign: Campaign) -> Report:
+    runs = campaign.runs.values("pk")
+    states = dict(
+        Delivery.objects.filter(run__in=runs)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    stats = Stat.objects.filter(run__in=runs)
+    totals = dict.fromkeys(METRICS, 0)
+    parts: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(METRICS, 0)
+    )
+    for row in (
+        stats.filter(metric__in=METRICS, key="")
+        .values("channel", "language", "variant", "metric")
+        .annotate(total=Sum("n"))
+    ):
+        totals[row["metric"]] += row["total"]
+        parts[(row["channel"], row["language"], row["variant"])][row["metric"]] += row["total"]
+    days: dict[datetime.date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DAILY, 0))
+    for row in (
+        stats.filter(metric__in=DAILY)
+        .annotate(day=TruncDay("hour", tzinfo=timezone.get_current_timezone()))
+        .values("day", "metric")
+        .annotate(total=Sum("n"))
+    ):
+        days[row["day"].date() if hasattr(row["day"], "date") else row["day"]][row["metric"]] = row[
+            "total"
+        ]
+    clicks = {
+        (row["language"], row["key"]): row["total"]
+        for row in stats.filter(metric="link").values("language", "key").annotate(total=Sum("n"))
+    }
+    links: dict[tuple[str, int], dict[str, Any]] = {}
+    for link in Link.objects.filter(run__in=runs).order_by("language", "position"):
+        entry = links.setdefault(
+            (link.language, link.position),
+            {
+                "position": link.position,
+                "language": link.language,
+                "url": link.url,
+                "clicks": clicks.get((link.language, str(link.position)), 0),
+            },
+        )
+        entry["url"] = link.url
+    return Report(
+        campaign=campaign,
+        states={status: states.get(status, 0) for status in Delivery.Status.values},
+        totals=totals,
+        by_part=[
+            {"channel": c, "language": lang, "variant": v, **values, **{"rates": _rates(values)}}
+            for (c, lang, v), values in sorted(parts.items())
+        ],
+        days=[{"day": day, **values} for day, values in sorted(days.items())],
+        links=list(links.values()),
+        countries=_top(stats, "open_country", "click_country"),
+        clients=_top(stats, "open_client", "click_client"),
+        rates=_rates(totals),
+    )

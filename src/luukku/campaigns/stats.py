@@ -1,0 +1,54 @@
+"""The rollups a campaign report reads: counts per run, channel, language, variant,
+hour and metric (and a key: a link, a country, a client), added to in the transaction
+that records what they count, so they always agree with it."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+
+Key = tuple[int, str, str, str, datetime.datetime, str, str]  # run … metric, key
+
+
+def hour_of(at: datetime.datetime) -> datetime.datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+INSERT = (
+    "INSERT INTO campaigns_stat (run_id, channel, language, variant, hour, metric, key, n) "
+    "VALUES {values} "
+    "ON CONFLICT (run_id, channel, language, variant, hour, metric, key) "
+    "DO UPDATE SET n = campaigns_stat.n + excluded.n"
+)
+
+
+def bump(counts: Counter[Key] | Iterable[tuple[Key, int]]) -> None:
+    """Add to the rollups (rows made as needed), in one statement, in a fixed order so
+    that transactions adding to the same rows never wait on each other in a circle."""
+    items = sorted(counts.items() if isinstance(counts, Counter) else counts)
+    if not items:
+        return
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(items))
+    params: list[Any] = []
+    for (run, channel, language, variant, hour, metric, key), n in items:
+        params += [run, channel, language, variant, hour, metric, key[:100], n]
+    # The f-string adds placeholders only.
+    sql = INSERT.format(values=values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def one(
+    run: int,
+    channel: str,
+    language: str,
+    variant: str,
+    at: datetime.datetime,
+    metric: str,
+    key: str = "",
+) -> tuple[Key, int]:
+    return (run, channel, language, variant, hour_of(at), metric, key), 1
