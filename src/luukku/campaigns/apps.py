@@ -7,3 +7,9 @@ class CampaignsConfig(AppConfig):
     label = "campaigns"
     verbose_name = _("Campaigns")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from luukku.campaigns import bounces
+        from luukku.channels.email import returns
+
+        returns.register(bounces.claims, bounces.handle_return)

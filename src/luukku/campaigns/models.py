@@ -242,6 +242,7 @@ class Delivery(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     complained_at = models.DateTimeField(null=True, blank=True)
     converted_at = models.DateTimeField(null=True, blank=True)
+    soft_bounced_at = models.DateTimeField(null=True, blank=True)
     variant = models.CharField(max_length=1, blank=True, default="")
 
     class Meta:

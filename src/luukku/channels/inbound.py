@@ -30,6 +30,16 @@ class Bounce:
 
 
 @dataclass(frozen=True)
+class Complaint:
+    """A feedback report (RFC 5965 ARF): a recipient marked a message we sent as spam."""
+
+    feedback_type: str  # abuse, fraud, ...
+    original_message_id: str
+    original_return_path: str = ""
+    original_recipient: str = ""
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     channel: str
     external_id: str  # the channel's id of the message (email: Message-ID)
@@ -45,6 +55,7 @@ class InboundMessage:
     # Why the message must not be answered automatically (RFC 3834), or "" when it may.
     automatic: str = ""
     bounce: Bounce | None = None
+    complaint: Complaint | None = None
     problems: list[str] = field(default_factory=list)  # what was repaired while reading it
 
     @property

@@ -93,6 +93,16 @@ def _mailbox(mailbox_id: int) -> Any:
     return found
 
 
+def deliver_return(address: str, content: bytes) -> None:
+    """Keep and handle a bounce or complaint sent to a return path."""
+    from django.db import close_old_connections
+
+    from luukku.channels.email import returns
+
+    close_old_connections()
+    returns.accept(address, content)
+
+
 def deliver(mailbox_ids: list[int], content: bytes) -> None:
     """Store one message for each of the mailboxes, and have it handled (by the writer,
     or at once on SQLite)."""

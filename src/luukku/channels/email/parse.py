@@ -16,7 +16,7 @@ from email.message import Message
 from email.parser import BytesParser, HeaderParser
 
 from luukku.channels.email.html import html_to_text, sanitize
-from luukku.channels.inbound import Bounce, InboundAttachment, InboundMessage
+from luukku.channels.inbound import Bounce, Complaint, InboundAttachment, InboundMessage
 
 FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")  # latin-1 decodes anything
 # Names for parts that come without one, so that an agent's download opens right.
@@ -142,15 +142,7 @@ def _bounce(msg: Message) -> Bounce | None:
                     diagnostic = str(block.get("Diagnostic-Code", "")).strip()
                     break
         elif kind in {"text/rfc822-headers", "message/rfc822"}:
-            inner = _subparts(part)
-            if kind == "message/rfc822" and inner:
-                headers: Message = inner[0]
-            else:
-                raw = part.get_payload(decode=True) or b""
-                headers = HeaderParser(policy=policy.default).parsestr(
-                    raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
-                )
-            original = str(headers.get("Message-ID", "")).strip()
+            original = str(_original_headers(part, kind).get("Message-ID", "")).strip()
     if not recipient:
         return None
     return Bounce(
@@ -159,6 +151,58 @@ def _bounce(msg: Message) -> Bounce | None:
         status=status,
         permanent=status.startswith("5") or action == "failed",
         diagnostic=diagnostic[:500],
+    )
+
+
+def _complaint(msg: Message) -> Complaint | None:
+    """The feedback report this message is (RFC 5965), if it is one."""
+    if msg.get_content_type() != "multipart/report":
+        return None
+    if str(msg.get_param("report-type", "")).lower() != "feedback-report":
+        return None
+    feedback_type = recipient = original = return_path = ""
+    for part in _subparts(msg):
+        kind = part.get_content_type()
+        if kind == "message/feedback-report":
+            fields = _fields(part)
+            feedback_type = fields.get("feedback-type", "abuse").lower()
+            recipient = fields.get("original-rcpt-to", "")
+        elif kind in {"text/rfc822-headers", "message/rfc822"}:
+            headers = _original_headers(part, kind)
+            original = str(headers.get("Message-ID", "")).strip()
+            return_path = str(headers.get("Return-Path", "")).strip().strip("<>")
+    if not feedback_type and not original:
+        return None
+    return Complaint(
+        feedback_type=feedback_type or "abuse",
+        original_message_id=original,
+        original_return_path=return_path,
+        original_recipient=recipient,
+    )
+
+
+def _fields(part: Message) -> dict[str, str]:
+    """The "Name: value" lines of a report part, names in lower case."""
+    inner = _subparts(part)
+    if inner:
+        return {k.lower(): str(v).strip() for k, v in inner[0].items()}
+    payload = part.get_payload(decode=True) or b""
+    text = payload.decode("latin-1") if isinstance(payload, bytes) else str(payload)
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            found.setdefault(name.strip().lower(), value.strip())
+    return found
+
+
+def _original_headers(part: Message, kind: str) -> Message:
+    inner = _subparts(part)
+    if kind == "message/rfc822" and inner:
+        return inner[0]
+    raw = part.get_payload(decode=True) or b""
+    return HeaderParser(policy=policy.default).parsestr(
+        raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
     )
 
 
@@ -202,5 +246,6 @@ def parse_email(raw: bytes) -> InboundMessage:
         references=_ids(_header(msg, "References", problems)),
         automatic=_automatic(msg, sender),
         bounce=_bounce(msg),
+        complaint=_complaint(msg),
         problems=problems,
     )

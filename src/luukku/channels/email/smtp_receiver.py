@@ -32,7 +32,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
 from django.db import connection
 
-from luukku.channels.email import handler_process
+from luukku.channels.email import handler_process, returns
 from luukku.channels.email.receive import MAX_BYTES
 
 logger = logging.getLogger("luukku.channels.email")
@@ -106,26 +106,44 @@ class DeliverToMailboxes:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
-        try:
-            mailbox_id = await self._mailbox_id(address)
-        except Exception:  # the database is away: the sender tries again later
-            logger.exception("could not look up the mailbox %s", address)
-            return "451 4.3.0 Could not check the recipient now; try again later"
-        if mailbox_id is None:
-            return "550 5.1.1 No such mailbox here"
+        target: int | str
+        if returns.is_return_path(address):  # a bounce or complaint (a signature check)
+            target = address
+        else:
+            try:
+                mailbox_id = await self._mailbox_id(address)
+            except Exception:  # the database is away: the sender tries again later
+                logger.exception("could not look up the mailbox %s", address)
+                return "451 4.3.0 Could not check the recipient now; try again later"
+            if mailbox_id is None:
+                return "550 5.1.1 No such mailbox here"
+            target = mailbox_id
         envelope.rcpt_tos.append(address)
         # Found once, at RCPT: DATA delivers to these without looking them up again.
-        envelope.luukku_mailboxes = [*getattr(envelope, "luukku_mailboxes", []), mailbox_id]  # type: ignore[attr-defined]
+        envelope.luukku_targets = [*getattr(envelope, "luukku_targets", []), target]  # type: ignore[attr-defined]
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = bytes(envelope.original_content or b"")
-        mailbox_ids: list[int] = getattr(envelope, "luukku_mailboxes", [])
+        targets: list[int | str] = getattr(envelope, "luukku_targets", [])
         if isinstance(server, LMTP):  # one reply per recipient, in RCPT order
             if len(content) > MAX_BYTES:
-                return "\r\n".join([TOO_BIG] * len(mailbox_ids))
-            return "\r\n".join([await self._deliver(content, [box]) for box in mailbox_ids])
-        return await self._deliver(content, mailbox_ids)
+                return "\r\n".join([TOO_BIG] * len(targets))
+            return "\r\n".join([await self._deliver_to(content, [t]) for t in targets])
+        return await self._deliver_to(content, targets)
+
+    async def _deliver_to(self, content: bytes, targets: list[int | str]) -> str:
+        mailbox_ids = [t for t in targets if isinstance(t, int)]
+        answer = "250 2.0.0 Message accepted"
+        for address in (t for t in targets if isinstance(t, str)):
+            try:
+                await self.handlers.run(handler_process.deliver_return, address, content)
+            except Exception:
+                logger.exception("could not store a returned message")
+                return "451 4.3.0 Could not store the message; try again later"
+        if mailbox_ids:
+            answer = await self._deliver(content, mailbox_ids)
+        return answer
 
     async def handle_exception(self, error: Exception) -> str:
         """Anything unforeseen is temporary to the sender (4xx): it keeps the mail and
