@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from luukku.api.urls import api
+from luukku.channels.sms import receipts as sms_receipts
 from luukku.web.health import healthz
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("segments/", include("luukku.segments.urls")),
     path("campaigns/", include("luukku.campaigns.urls")),
     path("t/", include("luukku.campaigns.public_urls")),
+    path("sms/status/", sms_receipts.status, name="sms_status"),
     path("", include("luukku.consent.urls")),
     path("", include("luukku.web.urls")),
 ]

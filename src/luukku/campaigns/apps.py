@@ -9,7 +9,9 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from luukku.campaigns import bounces
+        from luukku.campaigns import bounces, engagement
+        from luukku.channels import handlers
         from luukku.channels.email import returns
 
         returns.register(bounces.claims, bounces.handle_return)
+        handlers.on_delivery("campaign.delivery", engagement.record_receipt)

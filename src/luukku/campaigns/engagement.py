@@ -141,3 +141,24 @@ def record_unsubscribe(delivery: Delivery) -> None:
     if _first(delivery, "unsubscribed_at", at):
         _count(delivery, at, ("unsubscribed", ""))
         append_events([_event(delivery, "campaign.unsubscribed", at)])
+
+
+def record_receipt(delivery_id: int, status: str, error: str) -> None:
+    """An SMS delivery receipt from the provider: delivered, or failed after all."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("run__campaign")
+            .filter(pk=delivery_id, status__in=[Delivery.Status.SENT, Delivery.Status.SENDING])
+            .first()
+        )
+        if delivery is None:
+            return  # unknown, or already final: a repeated receipt changes nothing
+        at = timezone.now()
+        if status == "delivered":
+            delivery.status = Delivery.Status.DELIVERED
+        else:
+            delivery.status, delivery.error = Delivery.Status.FAILED, error or "undelivered"
+        delivery.save(update_fields=["status", "error"])
+        _count(delivery, at, (status, ""))
+        append_events([_event(delivery, f"campaign.{status}", at, error=error)])

@@ -17,7 +17,7 @@ from luukku.campaigns.models import Campaign, Link, Run
 from luukku.campaigns.prepared import PreparedEmail, prepare
 from luukku.campaigns.variables import EVERYTHING, needs_of, sample_variables
 from luukku.channels.email import bulk
-from luukku.channels.models import Mailbox
+from luukku.channels.models import Mailbox, SmsSender
 from luukku.core.templating import strict
 
 DKIM_HEADERS = [
@@ -45,6 +45,7 @@ class Prepared:
     sms: dict[str, BoundTemplate] = field(default_factory=dict)
     dkim: Callable[[bytes], bytes] | None = None
     needs: frozenset[str] = EVERYTHING
+    sms_sender: str = ""
 
 
 def sender_of(campaign: Campaign) -> tuple[str, str]:
@@ -93,6 +94,7 @@ def prepared_run(run: Run) -> Prepared:
         bounce_domain=settings.LUUKKU_BOUNCE_DOMAIN or domain,
         feedback_id=f"{campaign.pk}:{run.pk}:{campaign.org_unit.slug}:luukku",
         dkim=dkim_signer(),
+        sms_sender=SmsSender.for_unit(campaign.org_unit),
     )
     sample = sample_variables()
     for content in campaign.contents.all():

@@ -39,6 +39,7 @@ from luukku.campaigns.variables import variables_for
 from luukku.channels import journal
 from luukku.channels.email import bulk
 from luukku.channels.sms import provider as sms
+from luukku.channels.sms.receipts import callback_url
 from luukku.customers.actions.timeline import NewEvent, append_events
 
 logger = logging.getLogger("luukku.campaigns")
@@ -178,12 +179,20 @@ class Sender:
         self.run = run
         self.campaign = run.campaign
         self.prepared: Prepared = prepared_run(run)
-        self.transport = transport or bulk.transport()
+        self._transport = transport
         self._sms: sms.Provider | None = None
         self.pause = 60.0 / self.campaign.per_minute if self.campaign.per_minute else 0.0
 
+    @property
+    def transport(self) -> bulk.Transport:
+        """Opened at the first email (an SMS-only run needs none)."""
+        if self._transport is None:
+            self._transport = bulk.transport()
+        return self._transport
+
     def close(self) -> None:
-        self.transport.close()
+        if self._transport is not None:
+            self._transport.close()
 
     def send_batch(self, size: int = BATCH) -> int:
         """Claim, send and record one batch; the number of rows it held."""
@@ -264,7 +273,12 @@ class Sender:
             text = source.render(**variables)
             if self._sms is None:
                 self._sms = sms.Provider.from_settings()
-            self._sms.send(row.address, text)
+            self._sms.send(
+                row.address,
+                text,
+                sender=self.prepared.sms_sender,
+                status_callback=callback_url(f"campaign.delivery:{row.id}"),
+            )
         except sms.NotConfigured:
             return bulk.Outcome(bulk.REFUSED, "No SMS provider is configured.")
         except sms.Refused as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -193,3 +194,39 @@ class OutboundSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to} {self.status}"
+
+
+class SmsSender(models.Model):
+    """The name (or number) an org unit's text messages come from, e.g. "SiO Trening";
+    units without one use their parent's, and the top the configured default."""
+
+    org_unit = models.OneToOneField(
+        OrgUnit, on_delete=models.CASCADE, related_name="sms_sender", verbose_name=_("org unit")
+    )
+    sender = models.CharField(
+        _("SMS sender"),
+        max_length=16,
+        help_text=_("A number in E.164 (+4791234567) or a name of at most 11 letters and digits."),
+        validators=[
+            RegexValidator(
+                r"^(\+[1-9][0-9]{6,14}|[A-Za-z0-9 ]{1,11})$",
+                _("A number in E.164 or a name of at most 11 letters, digits and spaces."),
+            )
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("SMS sender")
+        verbose_name_plural = _("SMS senders")
+
+    def __str__(self) -> str:
+        return f"{self.org_unit}: {self.sender}"
+
+    @classmethod
+    def for_unit(cls, unit: OrgUnit) -> str:
+        """The sender of the unit, or of the nearest unit above it that has one; "" if none."""
+        nearest_first = list(reversed(unit.path_ids()))
+        found = dict(
+            cls.objects.filter(org_unit_id__in=nearest_first).values_list("org_unit_id", "sender")
+        )
+        return next((found[pk] for pk in nearest_first if pk in found), "")

@@ -222,6 +222,7 @@ class MaildirDrop:
     (with its envelope as Return-Path and Delivered-To), for a person to read there."""
 
     def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.box = mailbox.Maildir(path, create=True)
 
     def hand_over(

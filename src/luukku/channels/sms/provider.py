@@ -11,6 +11,8 @@ the message's `sid`, or an error with a `message`.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import urllib.error
 import urllib.parse
@@ -61,12 +63,16 @@ class Provider:
             sender=settings.LUUKKU_SMS_SENDER,
         )
 
-    def send(self, to: str, text: str) -> str:
-        """Hand one message to the provider; its id for it."""
+    def send(self, to: str, text: str, *, sender: str = "", status_callback: str = "") -> str:
+        """Hand one message to the provider; its id for it. With `status_callback`, the
+        provider posts the message's delivery receipts there (channels/sms/receipts.py)."""
         account = urllib.parse.quote(self.account, safe="")
+        form = {"To": to, "From": sender or self.sender, "Body": text}
+        if status_callback:
+            form["StatusCallback"] = status_callback
         request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
             f"{self.base_url}/2010-04-01/Accounts/{account}/Messages.json",
-            data=urllib.parse.urlencode({"To": to, "From": self.sender, "Body": text}).encode(),
+            data=urllib.parse.urlencode(form).encode(),
             method="POST",
             headers={
                 "Authorization": "Basic "
@@ -86,6 +92,15 @@ class Provider:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             raise TemporaryError(f"the provider did not answer: {error}") from error
         return str(answer.get("sid", ""))
+
+
+def signature(token: str, url: str, params: dict[str, str]) -> str:
+    """The provider's signature of a callback (X-Twilio-Signature): HMAC-SHA1 with the
+    auth token over the full URL followed by each POST parameter's name and value, in
+    the order of the names, base64-encoded."""
+    message = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(token.encode(), message.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
 
 
 def _reason(error: urllib.error.HTTPError) -> str:
