@@ -9,7 +9,7 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from luukku.campaigns import bounces, engagement
+        from luukku.campaigns import bounces, conversions, engagement, tasks  # noqa: F401
         from luukku.channels import handlers
         from luukku.channels.email import returns
 

@@ -172,7 +172,9 @@ def _save(
 
 
 @login_required
-def content_edit(request: HttpRequest, pk: int, channel: str, language: str) -> HttpResponse:
+def content_edit(
+    request: HttpRequest, pk: int, channel: str, language: str, variant: str = ""
+) -> HttpResponse:
     """Write a campaign's content for a channel and language, previewed as it is written
     for any customer of the audience; saved only without problems."""
     actor = staff(request)
@@ -180,7 +182,9 @@ def content_edit(request: HttpRequest, pk: int, channel: str, language: str) -> 
     campaign = campaign_for_actor(actor, pk)
     if channel not in ("email", "sms") or language not in dict(settings.LANGUAGES):
         raise Http404(_("No such content."))
-    content = campaign.contents.filter(channel=channel, language=language).first() or Content(
+    content = campaign.contents.filter(
+        channel=channel, language=language, variant=variant
+    ).first() or Content(
         campaign=campaign,
         channel=channel,
         language=language,
@@ -223,6 +227,7 @@ def content_edit(request: HttpRequest, pk: int, channel: str, language: str) -> 
             "channel": channel,
             "language": language,
             "language_name": dict(settings.LANGUAGES)[language],
+            "variant": variant,
             "form": form,
             "preview": preview,
             "members": members,

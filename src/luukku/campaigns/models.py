@@ -186,6 +186,11 @@ class Run(models.Model):
     )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # An A/B test: the winner is chosen at `ab_until` ("" for A, "b" for B) and sent to
+    # the rest, who wait until then.
+    ab_until = models.DateTimeField(null=True, blank=True)
+    ab_winner = models.CharField(max_length=1, blank=True, default="")
+    ab_decided = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("campaign run")
@@ -273,6 +278,7 @@ class Link(models.Model):
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="links")
     language = models.CharField(max_length=8)
+    variant = models.CharField(max_length=1, blank=True, default="")
     position = models.PositiveSmallIntegerField()
     url = models.URLField(max_length=2000)
     clicks = models.PositiveIntegerField(default=0)
@@ -280,7 +286,7 @@ class Link(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["run", "language", "position"], name="link_once_per_place"
+                fields=["run", "language", "variant", "position"], name="link_once_per_place"
             ),
         ]
 

@@ -41,11 +41,19 @@ class Prepared:
     sender_domain: str
     bounce_domain: str
     feedback_id: str
-    emails: dict[str, PreparedEmail] = field(default_factory=dict)
-    sms: dict[str, BoundTemplate] = field(default_factory=dict)
+    # By (language, variant): "" for the content, "b" for an A/B test's second variant.
+    emails: dict[tuple[str, str], PreparedEmail] = field(default_factory=dict)
+    sms: dict[tuple[str, str], BoundTemplate] = field(default_factory=dict)
     dkim: Callable[[bytes], bytes] | None = None
     needs: frozenset[str] = EVERYTHING
     sms_sender: str = ""
+
+    def email_for(self, language: str, variant: str) -> PreparedEmail | None:
+        """The variant's email, or the content's where the variant has none in the language."""
+        return self.emails.get((language, variant)) or self.emails.get((language, ""))
+
+    def sms_for(self, language: str, variant: str) -> BoundTemplate | None:
+        return self.sms.get((language, variant)) or self.sms.get((language, ""))
 
 
 def sender_of(campaign: Campaign) -> tuple[str, str]:
@@ -98,10 +106,11 @@ def prepared_run(run: Run) -> Prepared:
     )
     sample = sample_variables()
     for content in campaign.contents.all():
+        key = (content.language, content.variant)
         if content.channel == "sms":
-            prepared.sms[content.language] = strict.from_string(content.body)
+            prepared.sms[key] = strict.from_string(content.body)
             continue
-        prepared.emails[content.language] = prepare(
+        prepared.emails[key] = prepare(
             subject=content.subject,
             body=content.body,
             body_format=content.body_format,
@@ -119,8 +128,8 @@ def keep_links(run: Run, prepared: Prepared) -> None:
     """The run's numbered links, for the click redirect (idempotent)."""
     Link.objects.bulk_create(
         [
-            Link(run=run, language=language, position=position, url=url)
-            for language, email in prepared.emails.items()
+            Link(run=run, language=language, variant=variant, position=position, url=url)
+            for (language, variant), email in prepared.emails.items()
             for position, url in enumerate(email.links)
         ],
         ignore_conflicts=True,

@@ -49,9 +49,13 @@ def opened(request: HttpRequest, delivery_id: int, signature: str) -> HttpRespon
 @require_GET
 def clicked(request: HttpRequest, delivery_id: int, position: int, signature: str) -> HttpResponse:
     delivery = _delivery("click", delivery_id, signature, position)
-    link = Link.objects.filter(
-        run_id=delivery.run_id, language=delivery.language, position=position
-    ).first()
+    links = Link.objects.filter(run_id=delivery.run_id, language=delivery.language)
+    # A variant without content of its own in the language was sent the content's links.
+    link = (
+        links.filter(variant=delivery.variant, position=position).first()
+        if delivery.variant
+        else None
+    ) or links.filter(variant="", position=position).first()
     if link is None:
         raise Http404("This link is not valid.")
     engagement.record_click(delivery, link, user_agent=_agent(request), ip=_ip(request))

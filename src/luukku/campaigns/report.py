@@ -106,21 +106,25 @@ def report(campaign: Campaign) -> Report:
             "total"
         ]
     clicks = {
-        (row["language"], row["key"]): row["total"]
-        for row in stats.filter(metric="link").values("language", "key").annotate(total=Sum("n"))
+        (row["language"], row["variant"], row["key"]): row["total"]
+        for row in stats.filter(metric="link")
+        .values("language", "variant", "key")
+        .annotate(total=Sum("n"))
     }
-    links: dict[tuple[str, int], dict[str, Any]] = {}
-    for link in Link.objects.filter(run__in=runs).order_by("language", "position"):
+    links: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for link in Link.objects.filter(run__in=runs).order_by("language", "variant", "position"):
+        key = (link.language, link.variant, link.position)
         entry = links.setdefault(
-            (link.language, link.position),
+            key,
             {
                 "position": link.position,
                 "language": link.language,
+                "variant": link.variant,
                 "url": link.url,
-                "clicks": clicks.get((link.language, str(link.position)), 0),
+                "clicks": 0,
             },
         )
-        entry["url"] = link.url
+        entry["clicks"] += clicks.get((link.language, link.variant, str(link.position)), 0)
     return Report(
         campaign=campaign,
         states={status: states.get(status, 0) for status in Delivery.Status.values},

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import zoneinfo
 
 from croniter import croniter
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from luukku.campaigns.models import Campaign, Recurrence
@@ -27,6 +29,14 @@ def _add_month(at: datetime.datetime, months: int) -> datetime.datetime:
     return at.replace(year=year, month=month, day=day)
 
 
+def _zone(campaign: Campaign) -> datetime.tzinfo:
+    """The owning unit's time zone: "9 o'clock" is its 9 o'clock."""
+    try:
+        return zoneinfo.ZoneInfo(campaign.org_unit.time_zone)
+    except ObjectDoesNotExist:  # a campaign being made, without its unit yet
+        return timezone.get_current_timezone()
+
+
 def next_after(campaign: Campaign, after: datetime.datetime) -> datetime.datetime | None:
     """The first time strictly after `after` the campaign is to go out, or None."""
     first = campaign.scheduled_at
@@ -34,7 +44,7 @@ def next_after(campaign: Campaign, after: datetime.datetime) -> datetime.datetim
         return None
     if not recurs(campaign):
         return first if first > after else None
-    zone = timezone.get_current_timezone()
+    zone = _zone(campaign)
     if campaign.cron:
         local = max(after, first - datetime.timedelta(seconds=1)).astimezone(zone)
         found: datetime.datetime = croniter(campaign.cron, local).get_next(datetime.datetime)
@@ -68,3 +78,19 @@ def occurrences(
 
 def valid_cron(expression: str) -> bool:
     return len(expression.split()) == 5 and bool(croniter.is_valid(expression))
+
+
+def quiet_end(campaign: Campaign, now: datetime.datetime) -> datetime.datetime | None:
+    """When the SMS quiet hours around `now` end (in the unit's time zone), or None when
+    it is not quiet. A window may cross midnight (21:00 to 08:00)."""
+    start, stop = campaign.quiet_from, campaign.quiet_until
+    if start is None or stop is None or start == stop:
+        return None
+    zone = _zone(campaign)
+    local = now.astimezone(zone)
+    time = local.time()
+    inside = start <= time < stop if start < stop else (time >= start or time < stop)
+    if not inside:
+        return None
+    day = local.date() if time < stop else local.date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, stop, zone)

@@ -20,9 +20,9 @@ import email.utils
 import logging
 import secrets
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,11 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from luukku.campaigns import stats, tracking
+from luukku.campaigns.abtest import HELD_UNTIL
 from luukku.campaigns.models import Campaign, Delivery, Run
 from luukku.campaigns.prepared import PreparedEmail
 from luukku.campaigns.preparing import Prepared, prepared_run
+from luukku.campaigns.schedule import quiet_end
 from luukku.campaigns.variables import variables_for
 from luukku.channels import journal
 from luukku.channels.email import bulk
@@ -73,6 +75,15 @@ def journal_dir() -> Path:
     return Path(settings.LUUKKU_SEND_JOURNAL_DIR)
 
 
+def hold_for_quiet_hours(run: Run, now: datetime.datetime) -> None:
+    """In the SMS quiet hours, the run's text messages wait until they end."""
+    end = quiet_end(run.campaign, now)
+    if end is not None:
+        Delivery.objects.filter(run=run, channel="sms", status=Delivery.Status.QUEUED).filter(
+            Q(retry_at__isnull=True) | Q(retry_at__lt=end)
+        ).update(retry_at=end)
+
+
 def claim(run_id: int, size: int = BATCH) -> tuple[int, list[Row]]:
     """Up to `size` due queued rows of the run, marked as being sent under a new claim."""
     number = secrets.randbits(62)
@@ -98,6 +109,30 @@ def claim(run_id: int, size: int = BATCH) -> tuple[int, list[Row]]:
     return number, rows
 
 
+DEFERRED = "deferred"  # not tried: its receiving domain had its share this minute
+
+
+class DomainPace:
+    """At most `per_minute` messages a minute to one receiving domain, from this sender;
+    `wait` says how many seconds until the next may go (0: now, and it is counted)."""
+
+    def __init__(self, per_minute: int | None) -> None:
+        self.per_minute = per_minute
+        self.sent: dict[str, deque[float]] = defaultdict(deque)
+
+    def wait(self, address: str) -> float:
+        if not self.per_minute:
+            return 0.0
+        times = self.sent[address.rpartition("@")[2].lower()]
+        now = time.monotonic()
+        while times and times[0] <= now - 60:
+            times.popleft()
+        if len(times) >= self.per_minute:
+            return 60 - (now - times[0])
+        times.append(now)
+        return 0.0
+
+
 @dataclass
 class Outcomes:
     """A batch's outcomes, recorded together."""
@@ -105,13 +140,16 @@ class Outcomes:
     sent: list[Row]
     failed: dict[str, list[Row]]  # the server's answer: rows
     again: dict[str, list[Row]]
+    deferred: list[tuple[Row, float]] = field(default_factory=list)  # (row, seconds)
 
     @classmethod
     def empty(cls) -> Outcomes:
         return cls(sent=[], failed=defaultdict(list), again=defaultdict(list))
 
     def add(self, row: Row, outcome: bulk.Outcome) -> None:
-        if outcome.kind in (bulk.SENT, bulk.UNCERTAIN):
+        if outcome.kind == DEFERRED:
+            self.deferred.append((row, float(outcome.reply)))
+        elif outcome.kind in (bulk.SENT, bulk.UNCERTAIN):
             self.sent.append(row)
         elif outcome.kind == bulk.REFUSED:
             self.failed[outcome.reply[:1000]].append(row)
@@ -144,6 +182,13 @@ def record(campaign: Campaign, run_id: int, outcomes: Outcomes) -> None:
                 claim=None,
                 retry_at=now + retry_delay(attempts),
             )
+    for row, seconds in outcomes.deferred:  # not an attempt: it was never tried
+        Delivery.objects.filter(id=row.id).update(
+            status=Delivery.Status.QUEUED,
+            claim=None,
+            attempts=F("attempts") - 1,
+            retry_at=now + datetime.timedelta(seconds=seconds),
+        )
     append_events([sent_event(campaign, run_id, row, now) for row in outcomes.sent])
     counted: Counter[stats.Key] = Counter()
     hour = stats.hour_of(now)
@@ -182,6 +227,7 @@ class Sender:
         self._transport = transport
         self._sms: sms.Provider | None = None
         self.pause = 60.0 / self.campaign.per_minute if self.campaign.per_minute else 0.0
+        self.domains = DomainPace(self.campaign.per_domain_per_minute)
 
     @property
     def transport(self) -> bulk.Transport:
@@ -196,6 +242,7 @@ class Sender:
 
     def send_batch(self, size: int = BATCH) -> int:
         """Claim, send and record one batch; the number of rows it held."""
+        hold_for_quiet_hours(self.run, timezone.now())
         number, rows = claim(self.run.pk, size)
         if not rows:
             return 0
@@ -222,7 +269,10 @@ class Sender:
         variables["preferences_url"] = tracking.preferences_url(row.id)
         if row.channel == "sms":
             return self._send_sms(row, variables, handed)
-        email = self.prepared.emails.get(row.language)
+        wait = self.domains.wait(row.address)
+        if wait:
+            return bulk.Outcome(DEFERRED, f"{wait:.0f}")
+        email = self.prepared.email_for(row.language, row.variant)
         if email is None:
             return bulk.Outcome(bulk.REFUSED, f"No email content in {row.language}.")
         try:
@@ -266,7 +316,7 @@ class Sender:
     def _send_sms(
         self, row: Row, variables: dict[str, Any], handed: Callable[[int], None]
     ) -> bulk.Outcome:
-        source = self.prepared.sms.get(row.language)
+        source = self.prepared.sms_for(row.language, row.variant)
         if source is None:
             return bulk.Outcome(bulk.REFUSED, f"No SMS content in {row.language}.")
         try:
@@ -342,10 +392,22 @@ def _record_recovered(handed: list[tuple[int, int]]) -> None:
 
 
 def next_retry(run_id: int) -> datetime.datetime | None:
-    found = Delivery.objects.filter(run_id=run_id, status=Delivery.Status.QUEUED).aggregate(
-        at=Min("retry_at")
-    )["at"]
+    """When the next waiting row of the run is due (those an A/B test holds are moved on
+    by its decision, not by time)."""
+    found: datetime.datetime | None = (
+        Delivery.objects.filter(run_id=run_id, status=Delivery.Status.QUEUED)
+        .exclude(retry_at=HELD_UNTIL)
+        .aggregate(at=Min("retry_at"))["at"]
+    )
     return found
+
+
+def only_held(run_id: int) -> bool:
+    """Everything left waits for the A/B test's decision."""
+    left = Delivery.objects.filter(
+        run_id=run_id, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+    )
+    return left.exists() and not left.exclude(retry_at=HELD_UNTIL).exists()
 
 
 def pending(run_id: int) -> bool:

@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from luukku.campaigns import sending
+from luukku.campaigns import abtest, sending
 from luukku.campaigns.audience import audience, capped, materialize, plan, remaining
 from luukku.campaigns.content import Format, compose, footer_html, needs_footer
-from luukku.campaigns.models import Campaign, Content, Delivery, Run
+from luukku.campaigns.models import Campaign, Content, Delivery, FrequencyCap, Run
 from luukku.campaigns.preparing import keep_links, prepared_run, sender_of
+from luukku.campaigns.schedule import next_after, quiet_end, recurs
 from luukku.campaigns.variables import person_variables, sample_variables
 from luukku.core.actions import audit
 from luukku.core.jobs import enqueue_on_commit
@@ -77,6 +78,7 @@ class Preflight:
     no_address: int = 0
     frequency_cap: int = 0
     will_get: int = 0
+    quiet_hours: int = 0  # text messages that would wait for the quiet hours to end
     by_channel: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -126,6 +128,9 @@ def preflight(campaign: Campaign) -> Preflight:
             report.frequency_cap += over
             report.by_channel[part.channel] = getting - over
             report.will_get += getting - over
+    at = campaign.scheduled_at if campaign.scheduled_at and campaign.scheduled_at > now else now
+    if quiet_end(campaign, at) is not None:
+        report.quiet_hours = report.by_channel.get("sms", 0)
     if report.audience == 0:
         report.problems.append(_("The audience is empty."))
     return report
@@ -149,6 +154,9 @@ def schedule(campaign: Campaign, at: datetime.datetime | None, *, by: User) -> C
     """Send at `at`, or now when None; refused with the reasons when it cannot be sent."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     check_sendable(campaign)
+    if recurs(campaign):  # the first time; the next ones follow from it
+        campaign.scheduled_at = at or timezone.now()
+        campaign.save(update_fields=["scheduled_at", "updated_at"])
     if at is not None and at > timezone.now():
         campaign.scheduled_at = at
         campaign.status = Campaign.Status.SCHEDULED
@@ -192,6 +200,8 @@ def materialize_run(run: Run) -> Run:
     campaign = run.campaign
     languages = set(campaign.contents.values_list("language", flat=True))
     materialize(run, languages | {campaign.default_language})
+    if campaign.ab_percent and abtest.has_variant(campaign):
+        abtest.split(run)
     keep_links(run, prepared_run(run))
     run.status = Run.Status.SENDING
     run.save(update_fields=["status"])
@@ -208,9 +218,16 @@ def finish_if_done(run: Run) -> bool:
         return False
     run.status, run.finished_at = Run.Status.FINISHED, timezone.now()
     run.save(update_fields=["status", "finished_at"])
-    Campaign.objects.filter(pk=run.campaign_id, status=Campaign.Status.SENDING).update(
-        status=Campaign.Status.FINISHED
-    )
+    campaign = run.campaign
+    following = next_after(campaign, timezone.now()) if recurs(campaign) else None
+    if following is not None:  # a recurring campaign waits for its next time
+        Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENDING).update(
+            status=Campaign.Status.SCHEDULED, scheduled_at=following
+        )
+    else:
+        Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENDING).update(
+            status=Campaign.Status.FINISHED
+        )
     return True
 
 
@@ -337,3 +354,15 @@ def send_test(campaign: Campaign, *, to: str, person_id: str | int | None, by: U
         changes={"test_sent_to": [None, ", ".join(addresses)]},
     )
     return addresses
+
+
+def save_frequency_cap(form: Any, *, by: User) -> FrequencyCap:
+    with transaction.atomic():
+        cap: FrequencyCap = form.save()
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=cap,
+            changes={name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data},
+        )
+    return cap

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from luukku.campaigns import sending
+from luukku.campaigns import abtest, sending
 from luukku.campaigns.models import Campaign, Delivery, Run
 from luukku.core.jobs import job, periodic
 
@@ -39,6 +39,8 @@ def send_run(run_id: int) -> str:
         sender.close()
     if finish_if_done(run):
         return "finished"
+    if sending.only_held(run_id):
+        return "waiting for the A/B test's decision"
     retry_at = sending.next_retry(run_id)
     send_run.using(run_after=retry_at or timezone.now()).enqueue(run_id)
     return f"again at {retry_at}"
@@ -58,6 +60,9 @@ def keep_sends_going() -> dict[str, int]:
         with transaction.atomic():
             start_run(campaign, by=None)
         started += 1
+    for run in abtest.due_decisions():
+        if abtest.decide(run) is not None:
+            send_run.enqueue(run.pk)
     recovered = sending.recover()
     resumed = 0
     quiet_since = timezone.now() - datetime.timedelta(minutes=2)

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 
 from luukku.campaigns import services
 from luukku.campaigns.access import campaign_for_actor, campaigns_visible_to
-from luukku.campaigns.models import Campaign, Delivery, Run
+from luukku.campaigns.models import Campaign, Delivery, FrequencyCap, Run
 from luukku.campaigns.schedule import occurrences, valid_cron
 from luukku.consent.models import Purpose
-from luukku.core.access import Perm, require, staff, units_where
+from luukku.core.access import Perm, is_organization_admin, require, staff, units_where
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import User
 from luukku.segments.models import Segment
@@ -142,16 +142,19 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff(request)
     require(actor, Perm.CAMPAIGN_MANAGE)
     campaign = campaign_for_actor(actor, pk)
-    contents = {(c.channel, c.language): c for c in campaign.contents.all()}
+    contents = {(c.channel, c.language, c.variant): c for c in campaign.contents.all()}
+    variants = ["", "b"] if campaign.ab_percent else [""]
     grid = [
         {
             "channel": channel,
+            "variant": variant,
             "languages": [
-                {"code": code, "name": name, "content": contents.get((channel, code))}
+                {"code": code, "name": name, "content": contents.get((channel, code, variant))}
                 for code, name in settings.LANGUAGES
             ],
         }
         for channel in services.channels_of(campaign)
+        for variant in variants
     ]
     context = {
         "campaign": campaign,
@@ -325,3 +328,26 @@ def calendar_days(anchor: datetime.date, view: str) -> list[datetime.date]:
         days.append(day)
         day += datetime.timedelta(days=1)
     return days
+
+
+class FrequencyCapForm(forms.ModelForm[FrequencyCap]):
+    class Meta:
+        model = FrequencyCap
+        fields = ["messages", "days"]
+
+
+@login_required
+def frequency_cap(request: HttpRequest) -> HttpResponse:
+    """How many marketing messages one person gets at most in a period, across all
+    campaigns: set by an organization administrator."""
+    actor = staff(request)
+    if not is_organization_admin(actor):
+        raise PermissionDenied
+    cap = FrequencyCap.objects.order_by("pk").first() or FrequencyCap()
+    form = FrequencyCapForm(request.POST or None, instance=cap)
+    if request.method == "POST" and form.is_valid():
+        with audit_channel("web"):
+            services.save_frequency_cap(form, by=actor)
+        messages.success(request, _("Saved."))
+        return redirect("campaigns:frequency_cap")
+    return render(request, "campaigns/frequency_cap.html", {"form": form})
