@@ -1,5 +1,6 @@
 from ninja import NinjaAPI
 
+from luukku.campaigns.api import router as campaigns_router
 from luukku.consent.api import router as consent_router
 from luukku.core.api import router as core_router
 from luukku.core.restapi import problems
@@ -28,4 +29,5 @@ api.add_router("/", customers_router)
 api.add_router("/", consent_router)
 api.add_router("/", desk_api.router)
 api.add_router("/", segments_router)
+api.add_router("/", campaigns_router)
 api.add_router("/", webhooks_router)
