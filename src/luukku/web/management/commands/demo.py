@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from luukku.campaigns.demo import load_campaign_demo
 from luukku.consent.demo import load_consent_demo
 from luukku.core.actions.audit import audit_channel
 from luukku.core.demo import DEMO_PASSWORD, USERS, load_demo
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             cases = load_desk_demo(units)
             consents = load_consent_demo(units)
             segments = load_segment_demo(units)
+            campaigns = load_campaign_demo(units)
         self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {organization.name}"))
         if made:
             self.stdout.write(f"Created {made} demo customers with two years of history.")
@@ -49,6 +51,8 @@ class Command(BaseCommand):
             )
         if segments:
             self.stdout.write(f"Created {segments} demo segments.")
+        if campaigns:
+            self.stdout.write(f"Created {campaigns} demo campaigns; see /campaigns/.")
         self.stdout.write(f"Demo logins (password: {password}):")
         for user in USERS:
             roles = ", ".join(f"{role} in {unit}" for role, unit in user.roles)
