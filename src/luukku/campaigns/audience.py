@@ -21,6 +21,7 @@ from django.utils import timezone
 from luukku.campaigns.models import Campaign, Delivery, FrequencyCap, Run
 from luukku.customers.models import EmailAddress, Person, PhoneNumber
 from luukku.segments.compiler import contactable, reachable, scope_of
+from luukku.segments.membership import roomy
 from luukku.segments.models import Membership
 
 COUNTED = (
@@ -126,6 +127,7 @@ def materialize(run: Run, languages: set[str]) -> int:
     would get it. Call inside the transaction that moves the run on: all rows or none."""
     campaign = run.campaign
     now = timezone.now()
+    roomy()  # the membership and consent sets hashed in memory, not probed per person
     language = Case(
         When(preferred_language__in=sorted(languages), then=F("preferred_language")),
         default=Value(campaign.default_language),
