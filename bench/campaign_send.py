@@ -124,12 +124,11 @@ def generate(persons: int, sizes: list[int]) -> None:
 
 
 def _campaign(size: int):  # type: ignore[no-untyped-def]
+    from bench import segments_scale
     from luukku.campaigns.models import Campaign, Content
     from luukku.campaigns.services import save_content
     from luukku.consent.models import Purpose
     from luukku.segments.models import Segment
-
-    from bench import segments_scale
 
     campaign = Campaign.objects.create(
         name=f"Bench {size:,} {time.strftime('%H:%M:%S')}",
@@ -168,7 +167,7 @@ def _sink(port: int, dump: Path | None) -> subprocess.Popen[bytes]:
     command = ["smtp-sink", "-u", "nobody"]
     if dump is not None:
         command += ["-D", str(dump)]
-    sink = subprocess.Popen(
+    sink = subprocess.Popen(  # noqa: S603 (our own arguments)
         [*command, f"127.0.0.1:{port}", "1000"], stdout=subprocess.DEVNULL
     )
     for _ in range(100):
@@ -186,7 +185,7 @@ def _worker(run_id: int, port: int, journal: Path) -> subprocess.Popen[bytes]:
         "LUUKKU_BULK_SMTP_URLS": f"smtp://127.0.0.1:{port}",
         "LUUKKU_SEND_JOURNAL_DIR": str(journal),
     }
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 (our own arguments)
         [sys.executable, "-m", "bench.campaign_send", "worker", "--run", str(run_id)], env=env
     )
 
@@ -284,8 +283,9 @@ def kill(size: int, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("phase", nargs="?", default="all",
-                        choices=["all", "generate", "send", "kill", "worker"])
+    parser.add_argument(
+        "phase", nargs="?", default="all", choices=["all", "generate", "send", "kill", "worker"]
+    )
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--recipients", type=int, default=1_000_000)
     parser.add_argument("--kill-recipients", type=int, default=100_000)

@@ -197,6 +197,9 @@ LUUKKU_BOUNCE_DOMAIN = os.environ.get("LUUKKU_BOUNCE_DOMAIN", "")
 LUUKKU_SEND_JOURNAL_DIR = Path(
     os.environ.get("LUUKKU_SEND_JOURNAL_DIR", str(VAR_DIR / "send-journal"))
 )
+# A MaxMind-format city database for where campaign mail is opened (countries come
+# with the geoip2fast package).
+LUUKKU_GEOIP_CITY_FILE = os.environ.get("LUUKKU_GEOIP_CITY_FILE", "")
 # Optional DKIM signing of campaign mail: the private key (PEM) file, selector, domain.
 LUUKKU_DKIM_KEY_FILE = os.environ.get("LUUKKU_DKIM_KEY_FILE", "")
 LUUKKU_DKIM_SELECTOR = os.environ.get("LUUKKU_DKIM_SELECTOR", "luukku")

@@ -47,7 +47,7 @@ def _countries() -> Any:
 
 @functools.cache
 def _cities() -> Any:
-    path = getattr(settings, "LUUKKU_GEOIP_CITY_FILE", "")
+    path = settings.LUUKKU_GEOIP_CITY_FILE
     if not path:
         return None
     import maxminddb
