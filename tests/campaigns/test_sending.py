@@ -197,7 +197,7 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     # The first message leaves; the process dies before anything is recorded.
     held = journal.Journal(sending.journal_dir(), number)
     variables = sending.variables_for([rows[0].person_id])
-    outcome = sender._send(rows[0], variables[rows[0].person_id], held.handed)
+    outcome = sender.send_one(rows[0], variables[rows[0].person_id], held.handed)
     assert outcome.kind == "sent"
     os.close(held.fd)  # what the kernel does for a killed process
     assert counts(run)["sending"] == 2

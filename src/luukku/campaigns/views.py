@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +27,7 @@ from luukku.consent.models import Purpose
 from luukku.core.access import Perm, is_organization_admin, require, staff, units_where
 from luukku.core.actions.audit import audit_channel
 from luukku.core.models import User
+from luukku.customers import access as customer_access
 from luukku.segments.models import Segment
 
 
@@ -117,7 +118,7 @@ def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "campaigns/edit.html", {"form": form, "campaign": campaign})
 
 
-def _progress(campaign: Campaign) -> dict[str, Any]:
+def _progress(campaign: Campaign, actor: User) -> dict[str, Any]:
     run = campaign.runs.order_by("-started_at").first()
     if run is None:
         return {"run": None}
@@ -131,7 +132,11 @@ def _progress(campaign: Campaign) -> dict[str, Any]:
         "total": total,
         "done": done,
         "percent": round(100 * done / total) if total else 100,
-        "failed": run.deliveries.filter(status=Delivery.Status.FAILED)
+        # Named only as far as the reader may see persons (restricted data stays so).
+        "failed": run.deliveries.filter(
+            status=Delivery.Status.FAILED,
+            person__in=customer_access.persons_visible_to(actor),
+        )
         .select_related("person")
         .order_by("pk")[:50],
     }
@@ -162,7 +167,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "preflight": services.preflight(campaign)
         if campaign.status in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED)
         else None,
-        "progress": _progress(campaign),
+        "progress": _progress(campaign, actor),
         "runs": campaign.runs.order_by("-started_at"),
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
     }
@@ -176,7 +181,9 @@ def campaign_progress(request: HttpRequest, pk: int) -> HttpResponse:
     require(actor, Perm.CAMPAIGN_MANAGE)
     campaign = campaign_for_actor(actor, pk)
     return render(
-        request, "campaigns/_progress.html", {"campaign": campaign, "progress": _progress(campaign)}
+        request,
+        "campaigns/_progress.html",
+        {"campaign": campaign, "progress": _progress(campaign, actor)},
     )
 
 
@@ -230,7 +237,7 @@ def run_requeue(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     actor = staff(request)
     require(actor, Perm.CAMPAIGN_MANAGE)
     campaign = campaign_for_actor(actor, pk)
-    run = Run.objects.get(pk=run_id, campaign=campaign)
+    run = get_object_or_404(Run, pk=run_id, campaign=campaign)
     with audit_channel("web"):
         count = services.requeue_failed(run, by=actor)
     messages.success(request, _("%(count)d queued again.") % {"count": count})
