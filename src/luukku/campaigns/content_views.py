@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from luukku.campaigns.access import campaign_for_actor, visible_audience
+from luukku.campaigns.blocks import expand
 from luukku.campaigns.content import Format, compose, footer_html, needs_footer
 from luukku.campaigns.models import Campaign, Content
 from luukku.campaigns.preparing import sender_of
@@ -68,6 +69,17 @@ def _preview(actor: User, data: dict[str, Any], *, footer: str = "") -> dict[str
     """Problems against every variable there is, then the content for the chosen person
     (with the standard `footer` where the body has no unsubscribe link of its own)."""
     problems: list[str] = []
+    try:
+        data = {**data, "body": expand(data["body"] or ""), "sms": expand(data["sms"] or "")}
+    except TemplateProblem as problem:
+        return {
+            "problems": [str(problem)],
+            "email": None,
+            "sms_text": "",
+            "sms_length": None,
+            "person": None,
+            "asked_person": data.get("person"),
+        }
     sample = sample_variables()
     for name, source in (
         ("subject", data["subject"]),

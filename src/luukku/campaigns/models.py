@@ -340,3 +340,27 @@ class Stat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.metric} {self.key} {self.n}"
+
+
+class Block(models.Model):
+    """A reusable piece of content (a header, a footer with the sender's identity), used
+    in any campaign's email with {% include 'key' %} and set in place before the email
+    is compiled, so every campaign that uses it changes with it."""
+
+    key = models.SlugField(_("short name"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("owning org unit")
+    )
+    body = models.TextField(
+        _("content"), help_text=_("MJML or HTML, with Liquid, like an email's body.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("content block")
+        verbose_name_plural = _("content blocks")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from liquid import BoundTemplate
 
+from luukku.campaigns.blocks import blocks, expand
 from luukku.campaigns.models import Campaign, Link, Run
 from luukku.campaigns.prepared import PreparedEmail, prepare
 from luukku.campaigns.variables import EVERYTHING, needs_of, sample_variables
@@ -105,14 +106,16 @@ def prepared_run(run: Run) -> Prepared:
         sms_sender=SmsSender.for_unit(campaign.org_unit),
     )
     sample = sample_variables()
+    known = blocks()
     for content in campaign.contents.all():
         key = (content.language, content.variant)
+        body = expand(content.body, known)
         if content.channel == "sms":
-            prepared.sms[key] = strict.from_string(content.body)
+            prepared.sms[key] = strict.from_string(body)
             continue
         prepared.emails[key] = prepare(
             subject=content.subject,
-            body=content.body,
+            body=body,
             body_format=content.body_format,
             sender=f"{name} <{address}>",
             language=content.language,

@@ -15,6 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from luukku.campaigns.access import campaign_for_actor, campaigns_visible_to
+from luukku.campaigns.blocks import expand
 from luukku.campaigns.content import compose, footer_html, needs_footer
 from luukku.campaigns.preparing import sender_of
 from luukku.campaigns.report import METRICS, Report, report
@@ -45,13 +46,14 @@ def click_map(found: Report) -> str:
         return ""
     name, address = sender_of(campaign)
     try:
+        body = expand(content.body)
         email = compose(
             subject=content.subject,
-            body=content.body,
+            body=body,
             body_format=content.body_format,
             variables=sample_variables(),
             footer=footer_html(f"{name} <{address}>", content.language)
-            if needs_footer(content.body)
+            if needs_footer(body)
             else "",
         )
     except TemplateProblem:

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from luukku.campaigns import abtest, sending
 from luukku.campaigns.audience import audience, capped, materialize, plan, remaining
+from luukku.campaigns.blocks import blocks, expand
 from luukku.campaigns.content import Format, compose, footer_html, needs_footer
-from luukku.campaigns.models import Campaign, Content, Delivery, FrequencyCap, Run
+from luukku.campaigns.models import Block, Campaign, Content, Delivery, FrequencyCap, Run
 from luukku.campaigns.preparing import keep_links, prepared_run, sender_of
 from luukku.campaigns.schedule import next_after, quiet_end, recurs
 from luukku.campaigns.variables import person_variables, sample_variables
@@ -41,7 +42,11 @@ def save_content(content: Content) -> Content:
         raise ValidationError(_("Unknown language: %(code)s") % {"code": content.language})
     sample = sample_variables()
     problems = []
-    parts = [("body", content.body)]
+    try:
+        body = expand(content.body)
+    except TemplateProblem as problem:
+        raise ValidationError(f"{LABELS['body']}: {problem}") from None
+    parts = [("body", body)]
     if content.channel == "email":
         parts.insert(0, ("subject", content.subject))
         if not content.subject.strip():
@@ -55,7 +60,7 @@ def save_content(content: Content) -> Content:
         try:
             compose(
                 subject=content.subject,
-                body=content.body,
+                body=body,
                 body_format=content.body_format or Format.MJML,
                 variables=sample,
             )
@@ -332,12 +337,13 @@ def send_test(campaign: Campaign, *, to: str, person_id: str | int | None, by: U
     name, address = sender_of(campaign)
     footer = footer_html(f"{name} <{address}>", content.language)
     try:
+        body = expand(content.body)
         email = compose(
             subject=content.subject,
-            body=content.body,
+            body=body,
             body_format=content.body_format,
             variables=variables,
-            footer=footer if needs_footer(content.body) else "",
+            footer=footer if needs_footer(body) else "",
         )
     except TemplateProblem as problem:
         raise ValidationError(str(problem)) from None
@@ -366,3 +372,24 @@ def save_frequency_cap(form: Any, *, by: User) -> FrequencyCap:
             changes={name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data},
         )
     return cap
+
+
+def save_block(form: Any, *, by: User) -> Block:
+    """A reusable block, refused with the line and reason when its Liquid does not work
+    (or it includes a block that does not exist)."""
+    block: Block = form.save(commit=False)
+    others = {k: v for k, v in blocks().items() if k != block.key}
+    try:
+        check(expand(block.body, {**others, block.key: ""}), sample_variables())
+    except TemplateProblem as problem:
+        raise ValidationError(str(problem)) from None
+    with transaction.atomic():
+        created = block.pk is None
+        block.save()
+        audit.record(
+            actor=by,
+            action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+            obj=block,
+            changes={name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data},
+        )
+    return block

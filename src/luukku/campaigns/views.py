@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from luukku.campaigns import services
 from luukku.campaigns.access import campaign_for_actor, campaigns_visible_to
-from luukku.campaigns.models import Campaign, Delivery, FrequencyCap, Run
+from luukku.campaigns.models import Block, Campaign, Delivery, FrequencyCap, Run
 from luukku.campaigns.schedule import occurrences, valid_cron
 from luukku.consent.models import Purpose
 from luukku.core.access import Perm, is_organization_admin, require, staff, units_where
@@ -358,3 +358,47 @@ def frequency_cap(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("campaigns:frequency_cap")
     return render(request, "campaigns/frequency_cap.html", {"form": form})
+
+
+class BlockForm(forms.ModelForm[Block]):
+    class Meta:
+        model = Block
+        fields = ["name", "key", "org_unit", "body"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "class": "code"})
+        }
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_unit: Any = self.fields["org_unit"]
+        org_unit.queryset = units_where(actor, Perm.CAMPAIGN_MANAGE)
+
+
+@login_required
+def block_list(request: HttpRequest) -> HttpResponse:
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    return render(
+        request, "campaigns/blocks.html", {"blocks": Block.objects.select_related("org_unit")}
+    )
+
+
+@login_required
+def block_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
+    """A reusable block, checked like content before it is saved."""
+    actor = staff(request)
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    units = units_where(actor, Perm.CAMPAIGN_MANAGE)
+    block = get_object_or_404(Block, key=key, org_unit__in=units) if key else None
+    form = BlockForm(request.POST or None, instance=block, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with audit_channel("web"):
+                services.save_block(form, by=actor)
+        except ValidationError as error:
+            for problem in error.messages:
+                form.add_error("body", problem)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("campaigns:blocks")
+    return render(request, "campaigns/block_edit.html", {"form": form, "block": block})
