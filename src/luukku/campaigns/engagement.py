@@ -160,5 +160,6 @@ def record_receipt(delivery_id: int, status: str, error: str) -> None:
         else:
             delivery.status, delivery.error = Delivery.Status.FAILED, error or "undelivered"
         delivery.save(update_fields=["status", "error"])
-        _count(delivery, at, (status, ""))
+        # A failure after the message was handed over: not a failure to send it.
+        _count(delivery, at, ("delivered" if status == "delivered" else "undelivered", ""))
         append_events([_event(delivery, f"campaign.{status}", at, error=error)])

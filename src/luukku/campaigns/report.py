@@ -9,11 +9,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
-from luukku.campaigns.models import Campaign, Delivery, Link, Stat
+from luukku.campaigns import stats as rollups
+from luukku.campaigns.models import Campaign, Link, Stat
 
 METRICS = (
     "sent",
@@ -77,14 +78,15 @@ def _top(stats: Any, *metrics: str, limit: int = 10) -> list[tuple[str, int]]:
 
 def report(campaign: Campaign) -> Report:
     runs = campaign.runs.values("pk")
-    states = dict(
-        Delivery.objects.filter(run__in=runs)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
     stats = Stat.objects.filter(run__in=runs)
     totals = dict.fromkeys(METRICS, 0)
+    everything: dict[str, int] = dict(
+        stats.filter(key="")
+        .values_list("metric")
+        .annotate(total=Sum("n"))
+        .values_list("metric", "total")
+    )
+    everything["skipped"] = stats.filter(metric="skipped").aggregate(n=Sum("n"))["n"] or 0
     parts: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(METRICS, 0)
     )
@@ -127,7 +129,7 @@ def report(campaign: Campaign) -> Report:
         entry["clicks"] += clicks.get((link.language, link.variant, str(link.position)), 0)
     return Report(
         campaign=campaign,
-        states={status: states.get(status, 0) for status in Delivery.Status.values},
+        states=rollups.states(everything),
         totals=totals,
         by_part=[
             {"channel": c, "language": lang, "variant": v, **values, **{"rates": _rates(values)}}

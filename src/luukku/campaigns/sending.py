@@ -383,12 +383,16 @@ def recover() -> int:
     stale = Delivery.objects.filter(
         status=Delivery.Status.SENDING, claimed_at__lt=timezone.now() - HELD_FOR
     )
-    stale.update(
-        status=Delivery.Status.FAILED,
-        claim=None,
-        error="The sender stopped while sending these, on another machine; they may "
-        "have left. Re-queue them if the recipients did not get them.",
-    )
+    for run_id in set(stale.values_list("run_id", flat=True)):
+        with transaction.atomic():
+            rows = stale.filter(run_id=run_id).select_for_update()
+            stats.count_rows(run_id, rows, "failed")
+            rows.update(
+                status=Delivery.Status.FAILED,
+                claim=None,
+                error="The sender stopped while sending these, on another machine; they "
+                "may have left. Re-queue them if the recipients did not get them.",
+            )
     return found
 
 

@@ -52,3 +52,48 @@ def one(
     key: str = "",
 ) -> tuple[Key, int]:
     return (run, channel, language, variant, hour_of(at), metric, key), 1
+
+
+def count_rows(run_id: int, rows: Any, metric: str) -> None:
+    """Add `rows` (a queryset of the run's deliveries) to the rollups under `metric`,
+    by channel, language, variant and reason (the key); `n` may be taken away with
+    metric names starting with "-"."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    sign = -1 if metric.startswith("-") else 1
+    metric = metric.lstrip("-")
+    hour = hour_of(timezone.now())
+    counted: Counter[Key] = Counter()
+    for row in rows.values("channel", "language", "variant", "reason").annotate(n=Count("pk")):
+        key = (
+            run_id,
+            row["channel"],
+            row["language"],
+            row["variant"],
+            hour,
+            metric,
+            row["reason"] if metric == "skipped" else "",
+        )
+        counted[key] += sign * row["n"]
+    bump(counted)
+
+
+def states(totals: dict[str, int]) -> dict[str, int]:
+    """The outbox's rows by state, from the rollups: no count over the rows themselves."""
+    final = ("skipped", "sent", "failed")
+    return {
+        "queued": max(0, totals.get("planned", 0) - sum(totals.get(m, 0) for m in final)),
+        "sending": 0,
+        "sent": max(
+            0,
+            totals.get("sent", 0)
+            - totals.get("bounced", 0)
+            - totals.get("delivered", 0)
+            - totals.get("undelivered", 0),
+        ),
+        "delivered": totals.get("delivered", 0),
+        "bounced": totals.get("bounced", 0),
+        "failed": totals.get("failed", 0) + totals.get("undelivered", 0),
+        "skipped": totals.get("skipped", 0),
+    }
