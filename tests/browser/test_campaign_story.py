@@ -32,7 +32,7 @@ DEMO_PASSWORD = "luukku-demo"  # the demo users' documented password
 
 BODY = """<mjml><mj-body><mj-section><mj-column>
 <mj-text>Hi {{ person.first_name }} in {{ person.city | default: "town" }}!</mj-text>
-<mj-button href="https://nordby.example/gym/offer">See the offer</mj-button>
+<mj-button href="{base}/p/f/fitness/">See the offer</mj-button>
 </mj-column></mj-section></mj-body></mjml>"""
 
 
@@ -88,23 +88,25 @@ def test_segment_email_preview_schedule_send_click_unsubscribe_report(
     form.get_by_label("Purpose").select_option("fitness-news")
     form.get_by_label("State").select_option("contactable")
     form.get_by_role("button", name="Save").click()
+    run_due_jobs()  # the members are worked out in the background
+    page.reload()
     expect(page.locator("#member-count")).not_to_have_text("0")
 
     # The campaign, its email written and previewed for two customers.
     nav.get_by_role("link", name="Campaigns").click()
     page.get_by_role("link", name="New campaign").click()
     form = page.locator("#campaign-form")
-    form.get_by_label("Name").fill("Gym offer")
+    form.get_by_label("Name", exact=True).fill("Gym offer")
     form.get_by_label("Owning org unit").select_option(index=1)
     form.get_by_label("Purpose").select_option(label=news.name)
-    form.get_by_label("Audience").select_option(label="Gym mail")
+    form.get_by_label("Audience", exact=True).select_option(label="Gym mail")
     form.get_by_label("Default language").select_option("en")
     form.get_by_role("button", name="Save").click()
     expect(page.locator("#preflight-problems")).to_contain_text("Write the email content")
     page.locator("#contents").get_by_role("link").nth(0).click()  # English comes first
     editor = page.locator("#content-form")
     editor.get_by_label("Subject").fill("{{ person.first_name }}, an offer for you")
-    editor.get_by_label("Body", exact=True).fill(BODY)
+    editor.get_by_label("Body", exact=True).fill(BODY.replace("{base}", base))
     editor.get_by_label("Preview for customer number").fill(str(kari.pk))
     editor.get_by_label("Preview for customer number").press("Tab")
     preview = page.locator("#preview")
@@ -120,7 +122,9 @@ def test_segment_email_preview_schedule_send_click_unsubscribe_report(
 
     # The pre-flight report, then scheduled for a minute from now.
     expect(page.locator("#preflight [data-count='will_get']")).not_to_have_text("0")
-    soon = timezone.localtime() + datetime.timedelta(minutes=1)
+    now_there = page.locator("#send-at").get_attribute("min")  # in the marketer's time zone
+    assert now_there is not None
+    soon = datetime.datetime.fromisoformat(now_there) + datetime.timedelta(minutes=2)
     page.locator("#send-at").fill(soon.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.locator("#campaign-status")).to_have_text("Scheduled")
@@ -148,9 +152,8 @@ def test_segment_email_preview_schedule_send_click_unsubscribe_report(
 
     # Kari clicks the offer; Ola unsubscribes.
     reader = browser.new_context(locale="en-GB").new_page()
-    reader.route("https://nordby.example/**", lambda route: route.fulfill(body="The offer"))
-    reader.goto(click.group(1))
-    expect(reader.get_by_text("The offer")).to_be_visible()
+    reader.goto(click.group(1))  # through the tracking redirect to the fitness sign-up page
+    assert reader.url == f"{base}/p/f/fitness/"
     reader.goto(ola_mail["List-Unsubscribe"].strip("<>"))
     reader.get_by_role("button", name="Unsubscribe").click()
     expect(reader.get_by_role("button", name="Unsubscribe")).to_have_count(0)
@@ -159,7 +162,7 @@ def test_segment_email_preview_schedule_send_click_unsubscribe_report(
     page.get_by_role("link", name="Report").click()
     expect(page.locator("[data-kpi='clicked']")).to_contain_text("1 / 1")
     expect(page.locator("[data-kpi='unsubscribed']")).to_contain_text("1")
-    expect(page.locator("#links")).to_contain_text("https://nordby.example/gym/offer")
+    expect(page.locator("#links")).to_contain_text(f"{base}/p/f/fitness/")
     page.goto(f"{base}/customers/persons/{kari.pk}/")
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("clicked")
