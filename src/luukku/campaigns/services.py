@@ -31,9 +31,10 @@ from luukku.campaigns.models import (
 from luukku.campaigns.preparing import keep_links, prepared_run, sender_of
 from luukku.campaigns.schedule import next_after, quiet_end, recurs
 from luukku.campaigns.variables import person_variables, sample_variables
+from luukku.channels.models import SmsSender
 from luukku.core.actions import audit
 from luukku.core.jobs import enqueue_on_commit
-from luukku.core.models import AuditEntry, User
+from luukku.core.models import AuditEntry, OrgUnit, User
 from luukku.core.tasks import send_staff_email
 from luukku.core.templating import TemplateProblem, check
 from luukku.customers.access import persons_visible_to
@@ -413,3 +414,26 @@ def save_block(form: Any, *, by: User) -> Block:
             changes={name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data},
         )
     return block
+
+
+@transaction.atomic
+def set_sms_sender(unit: OrgUnit, sender: str, *, by: User) -> SmsSender:
+    found, created = SmsSender.objects.update_or_create(org_unit=unit, defaults={"sender": sender})
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        obj=found,
+        changes={"sender": [None, sender]},
+    )
+    return found
+
+
+@transaction.atomic
+def remove_sms_sender(found: SmsSender, *, by: User) -> None:
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.DELETE,
+        obj=found,
+        changes={"sender": [found.sender, None]},
+    )
+    found.delete()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.campaign_edit, name="create"),
     path("calendar/", views.calendar, name="calendar"),
     path("setup/frequency-cap/", views.frequency_cap, name="frequency_cap"),
+    path("setup/sms-senders/", views.sms_senders, name="sms_senders"),
     path("blocks/", views.block_list, name="blocks"),
     path("blocks/new/", views.block_edit, name="block_create"),
     path("blocks/<slug:key>/", views.block_edit, name="block_edit"),

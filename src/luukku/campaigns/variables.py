@@ -24,6 +24,7 @@ from luukku.customers.models import (
     Relationship,
 )
 from luukku.customers.models.parties import Sensitivity
+from luukku.desk.models import DONE, Case
 from luukku.segments.models import Membership
 
 PERSON_FIELDS = ("id", "first_name", "last_name", "full_name", "preferred_language", "custom")
@@ -45,6 +46,8 @@ NEEDS = {
     "postal_code": "places",
     "relationships": "relationships",
     "segments": "segments",
+    "open_cases": "cases",
+    "last_case": "cases",
 }
 EVERYTHING = frozenset(NEEDS.values())
 
@@ -69,11 +72,15 @@ def variables_for(
 ) -> dict[int, dict[str, Any]]:
     """{person id: {"person": {...}}} for each of the persons that exists; of contact
     points, relationships and segments only what `needs` names (the rest left empty)."""
-    hidden = set(
-        CustomField.objects.filter(
-            entity=CustomField.Entity.PERSON, sensitivity=Sensitivity.RESTRICTED
-        ).values_list("key", flat=True)
+    fields = dict(
+        CustomField.objects.filter(entity=CustomField.Entity.PERSON).values_list(
+            "key", "sensitivity"
+        )
     )
+    hidden = {key for key, sensitivity in fields.items() if sensitivity == Sensitivity.RESTRICTED}
+    # Every field a template may name, empty where the person has no value, so that a
+    # `default` fills it in instead of the message failing for that person.
+    blank = {key: "" for key in fields if key not in hidden}
     ids = person_ids
     emails = _firsts(
         EmailAddress.objects.filter(
@@ -110,6 +117,7 @@ def variables_for(
         .values_list("person_id", "segment__slug")
     ):
         segments[person_id].append(slug)
+    cases = _cases(_if("cases", needs, ids))
     found = {}
     for pk, first, last, name, language, custom in Person.objects.filter(
         pk__in=person_ids
@@ -126,11 +134,40 @@ def variables_for(
                 "phone": phones.get(pk, ""),
                 "city": city,
                 "postal_code": postal_code,
-                "custom": {k: v for k, v in (custom or {}).items() if k not in hidden},
+                "custom": blank | {k: v for k, v in (custom or {}).items() if k not in hidden},
                 "relationships": relationships[pk],
                 "segments": segments[pk],
+                "open_cases": cases.get(pk, (0, NO_CASE))[0],
+                "last_case": cases.get(pk, (0, NO_CASE))[1],
             }
         }
+    return found
+
+
+# A person without cases: the same keys, empty, so `default` fills them in.
+NO_CASE: dict[str, Any] = {"number": "", "subject": "", "status": "", "queue": "", "opened": ""}
+
+
+def _cases(person_ids: list[int]) -> dict[int, tuple[int, dict[str, Any] | None]]:
+    """Per person: how many cases are open, and the newest case (number, subject, status,
+    queue, opened); never restricted cases (a health service's stay out of marketing)."""
+    found: dict[int, tuple[int, dict[str, Any] | None]] = {}
+    rows = (
+        Case.objects.filter(person_id__in=person_ids, sensitivity=Sensitivity.NORMAL)
+        .order_by("person_id", "-created_at")
+        .values_list("person_id", "number", "subject", "status", "queue__name", "created_at")
+    )
+    for person_id, number, subject, status, queue, created in rows:
+        open_count, last = found.get(person_id, (0, None))
+        if last is None:
+            last = {
+                "number": number,
+                "subject": subject,
+                "status": status,
+                "queue": queue,
+                "opened": created.date().isoformat(),
+            }
+        found[person_id] = (open_count + (status not in DONE), last)
     return found
 
 
@@ -170,6 +207,14 @@ def sample_variables() -> dict[str, Any]:
             "custom": custom,
             "relationships": [{"type": "tenant", "other": "Moholt 7"}],
             "segments": ["example"],
+            "open_cases": 1,
+            "last_case": {
+                "number": 1042,
+                "subject": "Key lost",
+                "status": "open",
+                "queue": "Housing",
+                "opened": "2026-01-15",
+            },
         },
         "unsubscribe_url": "https://example.test/p/unsubscribe/sample/",
         "preferences_url": "https://example.test/p/preferences/sample/",

@@ -23,10 +23,11 @@ from luukku.campaigns import services
 from luukku.campaigns.access import campaign_for_actor, campaigns_visible_to
 from luukku.campaigns.models import Block, Campaign, Delivery, FrequencyCap, Run
 from luukku.campaigns.schedule import occurrences, valid_cron
+from luukku.channels.models import SmsSender
 from luukku.consent.models import Purpose
 from luukku.core.access import Perm, is_organization_admin, require, staff, units_where
 from luukku.core.actions.audit import audit_channel
-from luukku.core.models import User
+from luukku.core.models import OrgUnit, User
 from luukku.customers import access as customer_access
 from luukku.segments.models import Segment
 
@@ -98,7 +99,11 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     actor = staff(request)
     require(actor, Perm.CAMPAIGN_MANAGE)
     rows = campaigns_visible_to(actor).select_related("org_unit", "purpose")
-    return render(request, "campaigns/list.html", {"campaigns": rows})
+    return render(
+        request,
+        "campaigns/list.html",
+        {"campaigns": rows, "can_set_up": is_organization_admin(actor)},
+    )
 
 
 @login_required
@@ -402,3 +407,39 @@ def block_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("campaigns:blocks")
     return render(request, "campaigns/block_edit.html", {"form": form, "block": block})
+
+
+class SmsSenderForm(forms.Form):
+    """A unit's sender, set anew or changed (the model's own form would refuse a unit
+    that has one already)."""
+
+    org_unit = forms.ModelChoiceField(
+        label=gettext_lazy("Org unit"), queryset=OrgUnit.objects.order_by("path")
+    )
+    sender = SmsSender._meta.get_field("sender").formfield()
+
+
+@login_required
+def sms_senders(request: HttpRequest) -> HttpResponse:
+    """The name (or number) each unit's text messages come from: set by an organization
+    administrator; a unit without one uses the nearest above it."""
+    actor = staff(request)
+    if not is_organization_admin(actor):
+        raise PermissionDenied
+    form = SmsSenderForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("remove"):
+        with audit_channel("web"):
+            services.remove_sms_sender(
+                get_object_or_404(SmsSender, pk=request.POST["remove"]), by=actor
+            )
+        messages.success(request, _("Removed."))
+        return redirect("campaigns:sms_senders")
+    if request.method == "POST" and form.is_valid():
+        with audit_channel("web"):
+            services.set_sms_sender(
+                form.cleaned_data["org_unit"], form.cleaned_data["sender"], by=actor
+            )
+        messages.success(request, _("Saved."))
+        return redirect("campaigns:sms_senders")
+    senders = SmsSender.objects.select_related("org_unit").order_by("org_unit__path")
+    return render(request, "campaigns/sms_senders.html", {"form": form, "senders": senders})
