@@ -194,8 +194,6 @@ def worker(run_id: int) -> None:
     """The send lane's job, run here in a process of its own."""
     from luukku.campaigns.tasks import send_run
 
-    if os.environ.get("BENCH_SWITCH"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     start = time.perf_counter()
     outcome = send_run.call(run_id)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -78,3 +78,14 @@ def asgi_server(transactional_db: None, settings: Any) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     database["CONN_MAX_AGE"] = kept_for
+
+
+DEMO_PASSWORD = "luukku-demo"  # the demo users' documented password
+
+
+def log_in_as_demo(page: Page, base: str, username: str) -> None:
+    """Sign in on the login page as one of `luukku demo`'s users."""
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()

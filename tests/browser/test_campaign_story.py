@@ -24,11 +24,11 @@ from luukku.core.models import User
 from luukku.customers.actions.contacts import ContactChanges
 from luukku.customers.actions.parties import create_party
 from luukku.customers.models import Person
+from tests.browser.conftest import log_in_as_demo
 from tests.test_jobs import run_due_jobs
 from tests.test_staff_email_smtp import smtp_server  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DEMO_PASSWORD = "luukku-demo"  # the demo users' documented password
 
 BODY = """<mjml><mj-body><mj-section><mj-column>
 <mj-text>Hi {{ person.first_name }} in {{ person.city | default: "town" }}!</mj-text>
@@ -50,13 +50,6 @@ def _customer(first: str, city: str, purpose: Purpose) -> Person:
     return person  # type: ignore[return-value]
 
 
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
 def test_segment_email_preview_schedule_send_click_unsubscribe_report(
     page: Page,
     browser: Browser,
@@ -75,7 +68,7 @@ def test_segment_email_preview_schedule_send_click_unsubscribe_report(
     base = asgi_server
 
     # A segment: everyone who may get the fitness newsletter by email.
-    _log_in(page, base, "marketer")
+    log_in_as_demo(page, base, "marketer")
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("link", name="Segments").click()
     page.get_by_role("link", name="New segment").click()

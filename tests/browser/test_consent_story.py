@@ -15,18 +15,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from luukku.core.models import User
 from luukku.customers.models import Person
+from tests.browser.conftest import log_in_as_demo
 from tests.test_jobs import run_due_jobs
 from tests.test_staff_email_smtp import smtp_server, use_smtp  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DEMO_PASSWORD = "luukku-demo"  # the demo users' documented password
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_sign_up_confirm_enter_a_segment_unsubscribe_and_leave_it(
@@ -44,7 +37,7 @@ def test_sign_up_confirm_enter_a_segment_unsubscribe_and_leave_it(
     base = asgi_server
 
     # The marketer: a purpose with its text.
-    _log_in(page, base, "marketer")
+    log_in_as_demo(page, base, "marketer")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Marketing").click()
     page.get_by_role("link", name="New purpose").click()
     form = page.locator("#purpose-form")

@@ -22,6 +22,7 @@ from luukku.channels.models import Mailbox
 from luukku.core.models import OrgUnit, Presence, Role, User
 from luukku.desk.models import Case
 from luukku.desk.tasks import check_sla_clocks
+from tests.browser.conftest import log_in_as_demo
 from tests.desk.conftest import Clock
 from tests.factories import user_with
 from tests.sms_provider import FakeProvider, sms_provider  # noqa: F401 (a fixture)
@@ -41,16 +42,6 @@ def _mail(number: int, subject: str) -> bytes:
         "Content-Type: text/plain; charset=utf-8\r\n\r\n"
         "Hei, pesukone ei toimi.\r\n"
     ).encode()
-
-
-DEMO_PASSWORD = "luukku-demo"  # the demo users' documented password
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def _log_out(page: Page) -> None:
@@ -74,7 +65,7 @@ def test_the_sla_and_assignment_story(
 
     # The administrator: Finnish office hours and holidays, a four-hour first response
     # whose warning tells the supervisors by email and SMS.
-    _log_in(page, base, "admin")
+    log_in_as_demo(page, base, "admin")
     page.goto(f"{base}/org/{housing.pk}/calendar/")
     settings_form = page.locator("form").filter(has=page.get_by_label("Public holidays of"))
     settings_form.get_by_label("Name").fill("Housing office, Helsinki")
@@ -105,7 +96,7 @@ def test_the_sla_and_assignment_story(
     _log_out(page)
 
     # The supervisor gives the mobile number SMS alerts go to.
-    _log_in(page, base, "supervisor")
+    log_in_as_demo(page, base, "supervisor")
     page.goto(f"{base}/settings/")
     page.get_by_label("Mobile number").fill("+358 40 123 4567")
     page.locator("form").filter(has=page.get_by_label("Mobile number")).get_by_role(
@@ -127,7 +118,7 @@ def test_the_sla_and_assignment_story(
     _log_out(page)
 
     # A shortened SLA for the test: ten minutes, warned at eight.
-    _log_in(page, base, "admin")
+    log_in_as_demo(page, base, "admin")
     page.goto(f"{base}/desk/setup/")
     page.get_by_role("link", name="Housing, four hours").click()
     page.get_by_label("First response within (business minutes)").fill("10")
@@ -142,7 +133,7 @@ def test_the_sla_and_assignment_story(
     assert mails and f"/desk/cases/{case.number}/" in mails[0].get_content()
     texts = [m for m in sms_provider.sent if m["To"] == "+358401234567"]
     assert texts and f"/desk/cases/{case.number}/" in texts[0]["Body"]
-    _log_in(page, base, "supervisor")
+    log_in_as_demo(page, base, "supervisor")
     page.goto(f"{base}/desk/")
     expect(page.locator("body")).to_contain_text("Escalated to me")
     expect(page.get_by_role("link", name="Pesukone").first).to_be_visible()
@@ -155,7 +146,7 @@ def test_the_sla_and_assignment_story(
         for name in ("anna", "bo", "cai", "dag")
     ]
     User.objects.filter(username__in=["agent", "supervisor"]).update(presence=Presence.OFFLINE)
-    _log_in(page, base, "admin")
+    log_in_as_demo(page, base, "admin")
     page.goto(f"{base}/people/{agents[3].pk}/")
     absence = page.locator("form").filter(has=page.get_by_label("First day"))
     absence.get_by_label("Kind").select_option(label="Sick leave")
@@ -180,7 +171,7 @@ def test_the_sla_and_assignment_story(
     assert sorted(given.values()) == [3, 3, 4] and set(given) == {"anna", "bo", "cai"}
 
     # The supervisor's board shows it as it is.
-    _log_in(page, base, "supervisor")
+    log_in_as_demo(page, base, "supervisor")
     page.goto(f"{base}/desk/board/")
     board = page.locator("#board-agent-table")
     for name in ("anna", "bo", "cai"):
