@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from luukku.channels import handlers
+from luukku.channels.email import returns
 from luukku.channels.email.parse import parse_email
 from luukku.channels.inbound import InboundMessage
 from luukku.channels.models import InboundReceipt, Mailbox
@@ -80,7 +81,11 @@ def handle(receipt: InboundReceipt, *, claim: bool = False) -> InboundReceipt:
                 return receipt
             assert receipt.mailbox is not None
             message = parse_email(bytes(receipt.raw))
-            receipt.outcome = handlers.handler_for("email")(message, receipt.mailbox)[:300]
+            return_path = returns.return_path_of(bytes(receipt.raw), message)
+            if return_path is not None:  # a bounce or complaint, fetched from a mailbox
+                receipt.outcome = returns.handle_message(return_path, message)[:300]
+            else:
+                receipt.outcome = handlers.handler_for("email")(message, receipt.mailbox)[:300]
             receipt.status = InboundReceipt.Status.HANDLED
             receipt.error = ""
             receipt.handled_at = timezone.now()
@@ -125,6 +130,9 @@ def handle_stored(
                 try:
                     if receipt.pk not in parsed:
                         parsed[receipt.pk] = parse_email(bytes(receipt.raw))
+                    if returns.return_path_of(bytes(receipt.raw), parsed[receipt.pk]):
+                        unreadable.append(receipt.pk)  # a bounce: handled one by one
+                        continue
                     items.append((receipt.pk, parsed[receipt.pk], receipt.mailbox))
                 except Exception:  # its own failure, recorded one by one below
                     unreadable.append(receipt.pk)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from email import policy
+from email.parser import BytesHeaderParser
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +45,31 @@ def is_return_path(address: str) -> bool:
     return handler_for(address) is not None
 
 
+ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To")
+
+
+def return_path_of(raw: bytes, message: InboundMessage) -> str | None:
+    """The return path a message that came to a mailbox was sent to, if it was one (a
+    bounce or complaint fetched by IMAP from the mailbox the return paths lead to): the
+    receiving server's envelope headers first, then the message's own recipients."""
+    if not _claims:
+        return None
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    candidates = [str(v) for name in ENVELOPE_HEADERS for v in headers.get_all(name) or []]
+    for address in [*candidates, *message.recipients]:
+        address = address.strip().strip("<>")
+        if address and is_return_path(address):
+            return address
+    return None
+
+
+def handle_message(address: str, message: InboundMessage) -> str:
+    handler = handler_for(address)
+    if handler is None:
+        raise LookupError(f"nothing handles mail to {address}")
+    return handler(address, message)
+
+
 def envelope_recipient(raw: bytes) -> str:
     first, _sep, _rest = raw.partition(b"\r\n")
     return first.removeprefix(b"Delivered-To: ").decode("ascii", "replace").strip()
@@ -61,11 +88,8 @@ def handle(receipt: InboundReceipt) -> InboundReceipt:
     address = envelope_recipient(raw)
     receipt.attempts += 1
     try:
-        handler = handler_for(address)
-        if handler is None:
-            raise LookupError(f"nothing handles mail to {address}")
         with transaction.atomic():
-            receipt.outcome = handler(address, parse_email(raw))[:300]
+            receipt.outcome = handle_message(address, parse_email(raw))[:300]
             receipt.status = InboundReceipt.Status.HANDLED
             receipt.error = ""
             receipt.handled_at = timezone.now()
