@@ -56,3 +56,33 @@ def test_a_block_is_checked_and_sent_as_part_of_the_email(sink: Sink, people: Pe
     text = html.get_content()  # type: ignore[union-attr]
     assert "Nordby Fitness, Oslo" in text and "Meld deg av" in text
     assert "Meld av" not in text  # its own unsubscribe link: no standard footer besides
+
+
+FRAME = """<mjml><mj-body>
+<mj-section><mj-column><mj-text>NORDBY HEADER</mj-text></mj-column></mj-section>
+{% content %}
+{% include 'footer' %}
+</mj-body></mjml>"""
+
+
+def test_a_layout_frames_the_email(sink: Sink, people: People) -> None:  # noqa: F811
+    Block.objects.create(key="footer", name="Footer", org_unit=people.tree.root, body=FOOTER)
+    client = Client()
+    assert client.login(username="maria", password=PASSWORD)
+    made = client.post(
+        "/campaigns/blocks/new/",
+        {"name": "Frame", "key": "frame", "org_unit": people.tree.root.pk, "body": FRAME},
+    )
+    assert made.status_code == 302
+    campaign = _campaign(people)
+    content = Content.objects.get(campaign=campaign)
+    content.body = (
+        "{% layout 'frame' %}\n<mj-section><mj-column><mj-text>Hei {{ person.first_name }}!"
+        "</mj-text></mj-column></mj-section>"
+    )
+    save_content(content)
+    schedule_campaign(Campaign.objects.get(pk=campaign.pk), None, by=people.marketer)
+    run_due_jobs()
+    html = next(m for _s, r, m in sink.messages if r == ["anna@example.test"]).get_body(("html",))
+    text = html.get_content()  # type: ignore[union-attr]
+    assert text.index("NORDBY HEADER") < text.index("Hei Anna!") < text.index("Nordby Fitness")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from luukku.campaigns import abtest, sending, stats
 from luukku.campaigns.audience import audience, capped, materialize, plan, remaining
-from luukku.campaigns.blocks import blocks, expand
+from luukku.campaigns.blocks import SLOT, blocks, expand
 from luukku.campaigns.content import Format, compose, footer_html, needs_footer
 from luukku.campaigns.models import (
     Block,
@@ -401,7 +401,9 @@ def save_block(form: Any, *, by: User) -> Block:
     block: Block = form.save(commit=False)
     others = {k: v for k, v in blocks().items() if k != block.key}
     try:
-        check(expand(block.body, {**others, block.key: ""}), sample_variables())
+        # A layout's place for the content is no Liquid; the rest of it must be.
+        source = SLOT.sub("", block.body)
+        check(expand(source, {**others, block.key: ""}), sample_variables())
     except TemplateProblem as problem:
         raise ValidationError(str(problem)) from None
     with transaction.atomic():
