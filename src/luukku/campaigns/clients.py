@@ -3,9 +3,10 @@ looked up in the database the geoip2fast package ships (nothing downloaded at ru
 time), and the device, system and mail client from the user agent (ua-parser's
 packaged rules). Only these coarse facts are kept, never the address itself.
 
-City: the packaged database knows countries only. With `LUUKKU_GEOIP_CITY_FILE`
-pointing at a MaxMind-format city database the organization holds, cities are read
-from it too.
+City: from `LUUKKU_GEOIP_CITY_FILE` when it points at a MaxMind-format city database
+the organization holds and keeps current; otherwise from the GeoLite2 city database
+the maxminddb-geolite2 package ships, which is from 2018: a city is kept only where
+that database places the address in the same country as the current one does.
 """
 
 from __future__ import annotations
@@ -48,11 +49,13 @@ def _countries() -> Any:
 @functools.cache
 def _cities() -> Any:
     path = settings.LUUKKU_GEOIP_CITY_FILE
-    if not path:
-        return None
-    import maxminddb
+    if path:
+        import maxminddb
 
-    return maxminddb.open_database(path)
+        return maxminddb.open_database(path)
+    from geolite2 import geolite2
+
+    return geolite2.reader()
 
 
 def place_of(ip: str | None) -> Place:
@@ -70,13 +73,12 @@ def place_of(ip: str | None) -> Place:
         country = found.country_code if len(found.country_code or "") == 2 else ""
     except Exception:  # an address the database cannot place
         logger.debug("No country for %s", ip)
-    city = ""
-    cities = _cities()
-    if cities is not None:
-        record = cities.get(str(address)) or {}
-        city = (record.get("city", {}).get("names", {}).get("en")) or ""
-        country = country or (record.get("country", {}).get("iso_code") or "")
-    return Place(country=country, city=city)
+    record = _cities().get(str(address)) or {}
+    known_in = record.get("country", {}).get("iso_code") or ""
+    city = record.get("city", {}).get("names", {}).get("en") or ""
+    if country and known_in != country:  # moved since the city data was made: no city
+        city = ""
+    return Place(country=country or known_in, city=city)
 
 
 @functools.lru_cache(maxsize=4096)
