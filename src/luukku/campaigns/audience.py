@@ -67,7 +67,11 @@ def _channels(campaign: Campaign) -> list[tuple[str, Q]]:
 
 
 def plan(campaign: Campaign) -> list[Part]:
+    """The parts, to be counted or written in the caller's transaction, which gets the
+    settings of segment queries: the membership and consent sets hashed in memory, not
+    probed again for every person (minutes instead of seconds for a million)."""
     assert campaign.purpose is not None
+    roomy()
     left = remaining(campaign)
     parts = []
     for channel, meant in _channels(campaign):
@@ -87,6 +91,18 @@ def plan(campaign: Campaign) -> list[Part]:
             Part(channel, Delivery.Status.QUEUED, "", persons.filter(allowed)),
         ]
     return parts
+
+
+def tally(campaign: Campaign, parts: list[Part]) -> tuple[int, int, list[int]]:
+    """The audience, those left after the excluded segments (in one pass), and each
+    part's size."""
+    excluded = Membership.objects.filter(segment__in=campaign.excluded_segments.all())
+    whole = audience(campaign).aggregate(
+        n=Count("pk"), left=Count("pk", filter=~Q(pk__in=excluded.values("person_id")))
+    )
+    # Each part on its own: as one pass with a filter per part, PostgreSQL would probe
+    # the address and consent subqueries for every person (13 s instead of 5 for 1M).
+    return whole["n"], whole["left"], [part.persons.count() for part in parts]
 
 
 def capped(persons: QuerySet[Person], now: datetime.datetime) -> QuerySet[Person]:
@@ -127,7 +143,6 @@ def materialize(run: Run, languages: set[str]) -> int:
     would get it. Call inside the transaction that moves the run on: all rows or none."""
     campaign = run.campaign
     now = timezone.now()
-    roomy()  # the membership and consent sets hashed in memory, not probed per person
     language = Case(
         When(preferred_language__in=sorted(languages), then=F("preferred_language")),
         default=Value(campaign.default_language),

@@ -21,11 +21,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from luukku.campaigns import stats, tracking
+from luukku.campaigns.events import event_of
 from luukku.campaigns.models import Delivery
 from luukku.channels.inbound import Bounce, Complaint, InboundMessage
 from luukku.consent.models import Action, Source
 from luukku.consent.services import Evidence, record
-from luukku.customers.actions.timeline import NewEvent, append_events
+from luukku.customers.actions.timeline import append_events
 from luukku.customers.models import EmailAddress
 
 SOFT_LIMIT = 3
@@ -55,39 +56,6 @@ def handle_return(address: str, message: InboundMessage) -> str:
     return "neither a bounce nor a complaint (an automatic reply?): ignored"
 
 
-def _event(delivery: Delivery, type: str, **payload: object) -> NewEvent:
-    campaign = delivery.run.campaign
-    return NewEvent(
-        person_id=delivery.person_id,
-        type=type,
-        occurred_at=timezone.now(),
-        org_unit_id=campaign.org_unit_id,
-        payload={
-            "campaign": campaign.pk,
-            "name": campaign.name,
-            "run": delivery.run_id,
-            "delivery": delivery.pk,
-            "channel": delivery.channel,
-            **payload,
-        },
-    )
-
-
-def _count(delivery: Delivery, metric: str) -> None:
-    stats.bump(
-        [
-            stats.one(
-                delivery.run_id,
-                delivery.channel,
-                delivery.language,
-                delivery.variant,
-                timezone.now(),
-                metric,
-            )
-        ]
-    )
-
-
 def _block(address: str) -> int:
     return EmailAddress.objects.filter(
         address_lower=address.lower(), bounced_at__isnull=True
@@ -103,13 +71,14 @@ def bounced(delivery: Delivery, bounce: Bounce) -> str:
             pk=delivery.pk, status__in=[Delivery.Status.SENT, Delivery.Status.DELIVERED]
         ).update(status=Delivery.Status.BOUNCED, error=answer)
         if changed:
-            _count(delivery, "bounced")
+            stats.bump_delivery(delivery, now, ("bounced", ""))
         blocked = _block(delivery.address)
         append_events(
             [
-                _event(
+                event_of(
                     delivery,
                     "campaign.bounced",
+                    now,
                     permanent=True,
                     status=bounce.status,
                     diagnostic=bounce.diagnostic,
@@ -118,16 +87,17 @@ def bounced(delivery: Delivery, bounce: Bounce) -> str:
         )
         return f"delivery {delivery.pk}: bounced ({answer}); address blocked: {blocked}"
     Delivery.objects.filter(pk=delivery.pk).update(soft_bounced_at=now, error=answer)
-    _count(delivery, "soft_bounced")
+    stats.bump_delivery(delivery, now, ("soft_bounced", ""))
     recent = Delivery.objects.filter(
         address__iexact=delivery.address, soft_bounced_at__gte=now - SOFT_WINDOW
     ).count()
     blocked = _block(delivery.address) if recent >= SOFT_LIMIT else 0
     append_events(
         [
-            _event(
+            event_of(
                 delivery,
                 "campaign.bounced",
+                now,
                 permanent=False,
                 status=bounce.status,
                 diagnostic=bounce.diagnostic,
@@ -142,12 +112,13 @@ def bounced(delivery: Delivery, bounce: Bounce) -> str:
 
 @transaction.atomic
 def complained(delivery: Delivery, complaint: Complaint) -> str:
+    now = timezone.now()
     first = Delivery.objects.filter(pk=delivery.pk, complained_at__isnull=True).update(
-        complained_at=timezone.now()
+        complained_at=now
     )
     if not first:
         return f"delivery {delivery.pk}: complaint already recorded"
-    _count(delivery, "complained")
+    stats.bump_delivery(delivery, now, ("complained", ""))
     purpose = delivery.run.campaign.purpose
     if purpose is not None:
         record(
@@ -164,5 +135,14 @@ def complained(delivery: Delivery, complaint: Complaint) -> str:
             ),
             channels=["email"],
         )
-    append_events([_event(delivery, "campaign.complained", feedback_type=complaint.feedback_type)])
+    append_events(
+        [
+            event_of(
+                delivery,
+                "campaign.complained",
+                now,
+                feedback_type=complaint.feedback_type,
+            )
+        ]
+    )
     return f"delivery {delivery.pk}: complaint; consent to {purpose} by email withdrawn"

@@ -39,11 +39,12 @@ def compose(
     footer: str = "",
 ) -> EmailParts:
     """The email for one recipient, or `TemplateProblem` saying which part failed.
-    A `footer` (Liquid, HTML) goes at the end of the body, after the styles are inlined."""
+    A `footer` (Liquid, HTML) goes at the end of the body, after the styles are inlined,
+    unless the body has an unsubscribe link of its own."""
     shown_subject = " ".join(render(subject, variables, environment=strict).split())
     filled = render(body, variables, environment=strict_html)
     html = inline(to_html(filled) if body_format == Format.MJML else filled)
-    if footer:
+    if footer and needs_footer(body):
         html = with_footer(html, render(footer, variables, environment=strict_html))
     return EmailParts(subject=shown_subject, html=html, text=to_text(html))
 

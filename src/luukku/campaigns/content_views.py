@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from luukku.campaigns.access import campaign_for_actor, visible_audience
 from luukku.campaigns.blocks import expand
-from luukku.campaigns.content import Format, compose, footer_html, needs_footer
+from luukku.campaigns.content import Format, compose
 from luukku.campaigns.models import Campaign, Content
-from luukku.campaigns.preparing import sender_of
+from luukku.campaigns.preparing import standard_footer
 from luukku.campaigns.services import save_content
 from luukku.campaigns.variables import person_variables, sample_variables
 from luukku.channels.sms.length import measure
@@ -104,7 +104,7 @@ def _preview(actor: User, data: dict[str, Any], *, footer: str = "") -> dict[str
                 body=data["body"] or "",
                 body_format=data["body_format"],
                 variables=variables,
-                footer=footer if needs_footer(data["body"] or "") else "",
+                footer=footer,
             )
             sms_text = render_liquid(data["sms"] or "", variables)
         except TemplateProblem as problem:
@@ -209,8 +209,7 @@ def content_edit(
         "person": request.GET.get("person", ""),
     }
     form = CampaignContentForm(request.POST or None, initial=initial, channel=channel)
-    name, address = sender_of(campaign)
-    footer = footer_html(f"{name} <{address}>", language)
+    footer = standard_footer(campaign, language)
     preview = None
     if request.method == "POST" and form.is_valid():
         data = _as_preview_data(channel, form.cleaned_data)

@@ -18,9 +18,10 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from luukku.campaigns import stats
+from luukku.campaigns.events import event_of
 from luukku.campaigns.models import Campaign, Delivery
 from luukku.core.jobs import job
-from luukku.customers.actions.timeline import NewEvent, append_events, events_appended
+from luukku.customers.actions.timeline import append_events, events_appended
 
 GOALS_FOR = 5.0  # seconds a process trusts its list of goal types
 _goals: tuple[float, frozenset[str]] | None = None
@@ -74,32 +75,8 @@ def attribute_conversions(pairs: list[list[Any]]) -> int:
                 if delivery.sent_at < now - datetime.timedelta(days=campaign.goal_days):
                     continue
                 Delivery.objects.filter(pk=delivery.pk).update(converted_at=now)
-                counted[
-                    (
-                        delivery.run_id,
-                        delivery.channel,
-                        delivery.language,
-                        delivery.variant,
-                        stats.hour_of(now),
-                        "converted",
-                        "",
-                    )
-                ] += 1
-                events.append(
-                    NewEvent(
-                        person_id=person_id,
-                        type="campaign.converted",
-                        occurred_at=now,
-                        org_unit_id=campaign.org_unit_id,
-                        payload={
-                            "campaign": campaign.pk,
-                            "name": campaign.name,
-                            "run": delivery.run_id,
-                            "delivery": delivery.pk,
-                            "goal": kind,
-                        },
-                    )
-                )
+                counted[stats.key_of(delivery, now, "converted")] += 1
+                events.append(event_of(delivery, "campaign.converted", now, goal=kind))
                 credited += 1
         stats.bump(counted)
         append_events(events)

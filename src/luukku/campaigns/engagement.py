@@ -11,7 +11,6 @@ pretending they are a person reading.
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -19,8 +18,9 @@ from django.utils import timezone
 
 from luukku.campaigns import stats
 from luukku.campaigns.clients import Client, Place, client_of, place_of
+from luukku.campaigns.events import event_of
 from luukku.campaigns.models import Delivery, Link
-from luukku.customers.actions.timeline import NewEvent, append_events
+from luukku.customers.actions.timeline import append_events
 
 # Fetchers that load images for the reader, not when the reader reads.
 PROXIES = ("GoogleImageProxy", "YahooMailProxy", "ggpht.com", "Feedfetcher")
@@ -31,47 +31,12 @@ def is_proxy(user_agent: str) -> bool:
     return user_agent.strip() == "Mozilla/5.0" or any(p in user_agent for p in PROXIES)
 
 
-def _event(delivery: Delivery, type: str, at: datetime.datetime, **payload: Any) -> NewEvent:
-    campaign = delivery.run.campaign
-    return NewEvent(
-        person_id=delivery.person_id,
-        type=type,
-        occurred_at=at,
-        org_unit_id=campaign.org_unit_id,
-        payload={
-            "campaign": campaign.pk,
-            "name": campaign.name,
-            "run": delivery.run_id,
-            "delivery": delivery.pk,
-            "channel": delivery.channel,
-            **payload,
-        },
-    )
-
-
 def _first(delivery: Delivery, field: str, at: datetime.datetime) -> bool:
     """Set the time of the first such act; whether this was the first."""
     changed = Delivery.objects.filter(pk=delivery.pk, **{f"{field}__isnull": True}).update(
         **{field: at}
     )
     return bool(changed)
-
-
-def _count(delivery: Delivery, at: datetime.datetime, *metrics: tuple[str, str]) -> None:
-    stats.bump(
-        [
-            stats.one(
-                delivery.run_id,
-                delivery.channel,
-                delivery.language,
-                delivery.variant,
-                at,
-                metric,
-                key,
-            )
-            for metric, key in metrics
-        ]
-    )
 
 
 def _where(user_agent: str, ip: str | None) -> tuple[Place, Client, dict[str, str]]:
@@ -99,8 +64,8 @@ def record_open(delivery: Delivery, *, user_agent: str, ip: str | None) -> None:
         metrics.append(("opened_proxy", ""))
     else:
         metrics += [("open_country", _place_key(place)), ("open_client", client.key)]
-    _count(delivery, at, *metrics)
-    append_events([_event(delivery, "campaign.opened", at, first=first, proxy=proxy, **facts)])
+    stats.bump_delivery(delivery, at, *metrics)
+    append_events([event_of(delivery, "campaign.opened", at, first=first, proxy=proxy, **facts)])
 
 
 def _place_key(place: Place) -> str:
@@ -119,10 +84,10 @@ def record_click(delivery: Delivery, link: Link, *, user_agent: str, ip: str | N
     place, client, facts = _where(user_agent, ip)
     metrics += [("click_country", _place_key(place)), ("click_client", client.key)]
     Link.objects.filter(pk=link.pk).update(clicks=F("clicks") + 1)
-    _count(delivery, at, *metrics)
+    stats.bump_delivery(delivery, at, *metrics)
     append_events(
         [
-            _event(
+            event_of(
                 delivery,
                 "campaign.clicked",
                 at,
@@ -139,8 +104,8 @@ def record_click(delivery: Delivery, link: Link, *, user_agent: str, ip: str | N
 def record_unsubscribe(delivery: Delivery) -> None:
     at = timezone.now()
     if _first(delivery, "unsubscribed_at", at):
-        _count(delivery, at, ("unsubscribed", ""))
-        append_events([_event(delivery, "campaign.unsubscribed", at)])
+        stats.bump_delivery(delivery, at, ("unsubscribed", ""))
+        append_events([event_of(delivery, "campaign.unsubscribed", at)])
 
 
 def record_receipt(delivery_id: int, status: str, error: str) -> None:
@@ -161,5 +126,7 @@ def record_receipt(delivery_id: int, status: str, error: str) -> None:
             delivery.status, delivery.error = Delivery.Status.FAILED, error or "undelivered"
         delivery.save(update_fields=["status", "error"])
         # A failure after the message was handed over: not a failure to send it.
-        _count(delivery, at, ("delivered" if status == "delivered" else "undelivered", ""))
-        append_events([_event(delivery, f"campaign.{status}", at, error=error)])
+        stats.bump_delivery(
+            delivery, at, ("delivered" if status == "delivered" else "undelivered", "")
+        )
+        append_events([event_of(delivery, f"campaign.{status}", at, error=error)])

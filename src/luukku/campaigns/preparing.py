@@ -5,16 +5,18 @@ headers every message of the run shares."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from liquid import BoundTemplate
 
 from luukku.campaigns.blocks import blocks, expand
-from luukku.campaigns.models import Campaign, Link, Run
+from luukku.campaigns.content import EmailParts, compose, footer_html
+from luukku.campaigns.models import Campaign, Content, Link, Run
 from luukku.campaigns.prepared import PreparedEmail, prepare
 from luukku.campaigns.variables import EVERYTHING, needs_of, sample_variables
 from luukku.channels.email import bulk
@@ -66,6 +68,24 @@ def sender_of(campaign: Campaign) -> tuple[str, str]:
         return mailbox.name, mailbox.address
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return name or campaign.org_unit.name, address
+
+
+def standard_footer(campaign: Campaign, language: str) -> str:
+    """The footer an email of the campaign gets without an unsubscribe link of its own."""
+    name, address = sender_of(campaign)
+    return footer_html(f"{name} <{address}>", language)
+
+
+def compose_content(content: Content, variables: Mapping[str, Any]) -> EmailParts:
+    """A saved email content as a recipient with these variables gets it (blocks and
+    layout set in place, the standard footer where it needs one)."""
+    return compose(
+        subject=content.subject,
+        body=expand(content.body),
+        body_format=content.body_format,
+        variables=variables,
+        footer=standard_footer(content.campaign, content.language),
+    )
 
 
 @functools.cache

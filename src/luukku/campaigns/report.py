@@ -80,13 +80,6 @@ def report(campaign: Campaign) -> Report:
     runs = campaign.runs.values("pk")
     stats = Stat.objects.filter(run__in=runs)
     totals = dict.fromkeys(METRICS, 0)
-    everything: dict[str, int] = dict(
-        stats.filter(key="")
-        .values_list("metric")
-        .annotate(total=Sum("n"))
-        .values_list("metric", "total")
-    )
-    everything["skipped"] = stats.filter(metric="skipped").aggregate(n=Sum("n"))["n"] or 0
     parts: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(METRICS, 0)
     )
@@ -129,7 +122,7 @@ def report(campaign: Campaign) -> Report:
         entry["clicks"] += clicks.get((link.language, link.variant, str(link.position)), 0)
     return Report(
         campaign=campaign,
-        states=rollups.states(everything),
+        states=rollups.states_of(stats),
         totals=totals,
         by_part=[
             {"channel": c, "language": lang, "variant": v, **values, **{"rates": _rates(values)}}

@@ -15,9 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from luukku.campaigns.access import campaign_for_actor, campaigns_visible_to
-from luukku.campaigns.blocks import expand
-from luukku.campaigns.content import compose, footer_html, needs_footer
-from luukku.campaigns.preparing import sender_of
+from luukku.campaigns.preparing import compose_content
 from luukku.campaigns.report import METRICS, Report, report
 from luukku.campaigns.variables import sample_variables
 from luukku.core.access import Perm, require, staff
@@ -44,18 +42,8 @@ def click_map(found: Report) -> str:
     content = campaign.contents.filter(channel="email", language=campaign.default_language).first()
     if content is None:
         return ""
-    name, address = sender_of(campaign)
     try:
-        body = expand(content.body)
-        email = compose(
-            subject=content.subject,
-            body=body,
-            body_format=content.body_format,
-            variables=sample_variables(),
-            footer=footer_html(f"{name} <{address}>", content.language)
-            if needs_footer(body)
-            else "",
-        )
+        email = compose_content(content, sample_variables())
     except TemplateProblem:
         return ""
     clicks = {

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from luukku.campaigns import stats, tracking
 from luukku.campaigns.abtest import HELD_UNTIL
+from luukku.campaigns.events import delivery_event
 from luukku.campaigns.models import Campaign, Delivery, Run
 from luukku.campaigns.prepared import PreparedEmail
 from luukku.campaigns.preparing import Prepared, prepared_run
@@ -200,20 +201,16 @@ def record(campaign: Campaign, run_id: int, outcomes: Outcomes) -> None:
 
 
 def sent_event(campaign: Campaign, run_id: int, row: Row, at: datetime.datetime) -> NewEvent:
-    return NewEvent(
+    # No idempotency key needed: only rows still being sent are recorded, in the
+    # transaction that marks them sent.
+    return delivery_event(
+        campaign,
         person_id=row.person_id,
+        run_id=run_id,
+        delivery_id=row.id,
+        channel=row.channel,
         type="campaign.sent",
-        occurred_at=at,
-        org_unit_id=campaign.org_unit_id,
-        payload={
-            "campaign": campaign.pk,
-            "name": campaign.name,
-            "run": run_id,
-            "delivery": row.id,
-            "channel": row.channel,
-        },
-        # No idempotency key needed: only rows still being sent are recorded, in the
-        # transaction that marks them sent.
+        at=at,
     )
 
 
@@ -380,8 +377,10 @@ def recover() -> int:
             rows.exclude(id__in=orphan.handed).update(
                 status=Delivery.Status.QUEUED, claim=None, attempts=F("attempts") - 1
             )
-    stale = Delivery.objects.filter(
-        status=Delivery.Status.SENDING, claimed_at__lt=timezone.now() - HELD_FOR
+    stale = Delivery.objects.filter(  # through the (run, status) index
+        run__in=Run.objects.filter(status=Run.Status.SENDING),
+        status=Delivery.Status.SENDING,
+        claimed_at__lt=timezone.now() - HELD_FOR,
     )
     for run_id in set(stale.values_list("run_id", flat=True)):
         with transaction.atomic():

@@ -4,21 +4,21 @@ the audience is and who of them would not get it, and why."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from luukku.campaigns import abtest, sending, stats
-from luukku.campaigns.audience import audience, capped, materialize, plan, remaining
+from luukku.campaigns.audience import capped, materialize, plan, tally
 from luukku.campaigns.blocks import SLOT, blocks, expand
-from luukku.campaigns.content import Format, compose, footer_html, needs_footer
+from luukku.campaigns.content import Format, compose
 from luukku.campaigns.models import (
     Block,
     Campaign,
@@ -28,7 +28,7 @@ from luukku.campaigns.models import (
     Run,
     Stat,
 )
-from luukku.campaigns.preparing import keep_links, prepared_run, sender_of
+from luukku.campaigns.preparing import compose_content, keep_links, prepared_run
 from luukku.campaigns.schedule import next_after, quiet_end, recurs
 from luukku.campaigns.variables import person_variables, sample_variables
 from luukku.channels.models import SmsSender
@@ -123,21 +123,23 @@ def channels_of(campaign: Campaign) -> list[str]:
     return ["email", "sms"]
 
 
+@transaction.atomic  # for the segment query settings (audience.plan)
 def preflight(campaign: Campaign) -> Preflight:
     """Counted in SQL with the plan the send itself follows (campaigns/audience.py)."""
     report = Preflight(problems=problems_of(campaign))
     if campaign.purpose is None or not campaign.segments.exists():
         return report
-    report.audience = audience(campaign).count()
-    report.excluded_by_segment = report.audience - remaining(campaign).count()
+    parts = plan(campaign)
+    report.audience, left, sizes = tally(campaign, parts)
+    report.excluded_by_segment = report.audience - left
     now = timezone.now()
-    for part in plan(campaign):
+    for part, size in zip(parts, sizes, strict=True):
         if part.reason == Delivery.Reason.NO_ADDRESS:
-            report.no_address += part.persons.count()
+            report.no_address += size
         elif part.reason == Delivery.Reason.NO_CONSENT:
-            report.no_consent += part.persons.count()
+            report.no_consent += size
         else:
-            getting = part.persons.count()
+            getting = size
             over = capped(part.persons, now).count()
             report.frequency_cap += over
             report.by_channel[part.channel] = getting - over
@@ -298,36 +300,52 @@ def cancel(campaign: Campaign, *, by: User) -> Campaign:
 
 
 def counts(run: Run) -> dict[str, int]:
-    """The run's rows by state, from its rollups (a count over a million rows would
-    take most of a second; the progress panel asks every two seconds)."""
-    totals = dict(
-        Stat.objects.filter(run=run, key="")
-        .values_list("metric")
-        .annotate(total=Sum("n"))
-        .values_list("metric", "total")
-    )
-    totals["skipped"] = sum(
-        Stat.objects.filter(run=run, metric="skipped").values_list("n", flat=True)
-    )
-    return stats.states(totals)
+    """The run's rows by state (the progress panel asks every two seconds)."""
+    return stats.states_of(Stat.objects.filter(run=run))
 
 
 def save_campaign(form: Any, *, by: User) -> Campaign:
     """A campaign's settings from its form (a draft only), audited."""
-    with transaction.atomic():
-        campaign: Campaign = form.save(commit=False)
-        created = campaign.pk is None
-        if created:
+
+    def made_by(campaign: Campaign) -> None:
+        if campaign.pk is None:
             campaign.created_by = by
-        campaign.save()
+
+    saved: Campaign = _save_audited(form, by=by, before_save=made_by)
+    return saved
+
+
+def _save_audited(form: Any, *, by: User, before_save: Callable[[Any], None] | None = None) -> Any:
+    """A model form saved in one transaction and audited with its fields' values before
+    and after (many-to-many fields as their ids)."""
+    instance = form.instance
+    created = instance.pk is None
+    fields = list(form.fields)
+    with transaction.atomic():
+        before = {} if created else _values(type(instance).objects.get(pk=instance.pk), fields)
+        saved = form.save(commit=False)
+        if before_save is not None:
+            before_save(saved)
+        saved.save()
         form.save_m2m()
         audit.record(
             actor=by,
             action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-            obj=campaign,
-            changes={name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data},
+            obj=saved,
+            changes=audit.diff(before, _values(saved, fields)),
         )
-    return campaign
+    return saved
+
+
+def _values(obj: Any, fields: list[str]) -> dict[str, Any]:
+    many = {f.name for f in obj._meta.many_to_many}
+    return {
+        **audit.snapshot(obj, [name for name in fields if name not in many]),
+        **{
+            name: sorted(getattr(obj, name).values_list("pk", flat=True))
+            for name in many & set(fields)
+        },
+    }
 
 
 def send_test(campaign: Campaign, *, to: str, person_id: str | int | None, by: User) -> list[str]:
@@ -355,17 +373,8 @@ def send_test(campaign: Campaign, *, to: str, person_id: str | int | None, by: U
         if person is None:
             raise ValidationError(_("No customer with that number that you may see."))
     variables = person_variables(person) if person is not None else sample_variables()
-    name, address = sender_of(campaign)
-    footer = footer_html(f"{name} <{address}>", content.language)
     try:
-        body = expand(content.body)
-        email = compose(
-            subject=content.subject,
-            body=body,
-            body_format=content.body_format,
-            variables=variables,
-            footer=footer if needs_footer(body) else "",
-        )
+        email = compose_content(content, variables)
     except TemplateProblem as problem:
         raise ValidationError(str(problem)) from None
     send_staff_email.enqueue(
@@ -384,21 +393,14 @@ def send_test(campaign: Campaign, *, to: str, person_id: str | int | None, by: U
 
 
 def save_frequency_cap(form: Any, *, by: User) -> FrequencyCap:
-    with transaction.atomic():
-        cap: FrequencyCap = form.save()
-        audit.record(
-            actor=by,
-            action=AuditEntry.Action.UPDATE,
-            obj=cap,
-            changes={name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data},
-        )
+    cap: FrequencyCap = _save_audited(form, by=by)
     return cap
 
 
 def save_block(form: Any, *, by: User) -> Block:
     """A reusable block, refused with the line and reason when its Liquid does not work
     (or it includes a block that does not exist)."""
-    block: Block = form.save(commit=False)
+    block: Block = form.instance
     others = {k: v for k, v in blocks().items() if k != block.key}
     try:
         # A layout's place for the content is no Liquid; the rest of it must be.
@@ -406,16 +408,8 @@ def save_block(form: Any, *, by: User) -> Block:
         check(expand(source, {**others, block.key: ""}), sample_variables())
     except TemplateProblem as problem:
         raise ValidationError(str(problem)) from None
-    with transaction.atomic():
-        created = block.pk is None
-        block.save()
-        audit.record(
-            actor=by,
-            action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-            obj=block,
-            changes={name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data},
-        )
-    return block
+    saved: Block = _save_audited(form, by=by)
+    return saved
 
 
 @transaction.atomic

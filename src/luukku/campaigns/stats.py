@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q, QuerySet, Sum
+
+from luukku.campaigns.models import Stat
 
 Key = tuple[int, str, str, str, datetime.datetime, str, str]  # run … metric, key
 
@@ -26,32 +28,37 @@ INSERT = (
 )
 
 
-def bump(counts: Counter[Key] | Iterable[tuple[Key, int]]) -> None:
+def bump(counts: Counter[Key]) -> None:
     """Add to the rollups (rows made as needed), in one statement, in a fixed order so
     that transactions adding to the same rows never wait on each other in a circle."""
-    items = sorted(counts.items() if isinstance(counts, Counter) else counts)
+    items = sorted(counts.items())
     if not items:
         return
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(items))
     params: list[Any] = []
     for (run, channel, language, variant, hour, metric, key), n in items:
         params += [run, channel, language, variant, hour, metric, key[:100], n]
-    # The f-string adds placeholders only.
-    sql = INSERT.format(values=values)
+    sql = INSERT.format(values=values)  # placeholders only
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
-def one(
-    run: int,
-    channel: str,
-    language: str,
-    variant: str,
-    at: datetime.datetime,
-    metric: str,
-    key: str = "",
-) -> tuple[Key, int]:
-    return (run, channel, language, variant, hour_of(at), metric, key), 1
+def key_of(delivery: Any, at: datetime.datetime, metric: str, key: str = "") -> Key:
+    """The rollup a delivery's act at `at` counts in."""
+    return (
+        delivery.run_id,
+        delivery.channel,
+        delivery.language,
+        delivery.variant,
+        hour_of(at),
+        metric,
+        key,
+    )
+
+
+def bump_delivery(delivery: Any, at: datetime.datetime, *metrics: tuple[str, str]) -> None:
+    """Add one to each (metric, key) for the delivery's run, channel, language and variant."""
+    bump(Counter(key_of(delivery, at, metric, key) for metric, key in metrics))
 
 
 def count_rows(run_id: int, rows: Any, metric: str) -> None:
@@ -79,8 +86,20 @@ def count_rows(run_id: int, rows: Any, metric: str) -> None:
     bump(counted)
 
 
+def states_of(rollups: QuerySet[Stat]) -> dict[str, int]:
+    """The outbox's rows by state, from the runs' rollups (one query, a few hundred rows;
+    a count over a million rows would take most of a second)."""
+    totals: dict[str, int] = dict(
+        rollups.filter(Q(key="") | Q(metric="skipped"))  # skipped: by reason in the key
+        .values_list("metric")
+        .annotate(total=Sum("n"))
+        .values_list("metric", "total")
+    )
+    return states(totals)
+
+
 def states(totals: dict[str, int]) -> dict[str, int]:
-    """The outbox's rows by state, from the rollups: no count over the rows themselves."""
+    """The outbox's rows by state from the totals of the rollups' metrics."""
     final = ("skipped", "sent", "failed")
     return {
         "queued": max(0, totals.get("planned", 0) - sum(totals.get(m, 0) for m in final)),

@@ -7,8 +7,9 @@ import datetime
 import logging
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from luukku.campaigns import abtest, sending
 from luukku.campaigns.models import Campaign, Delivery, Run
@@ -50,7 +51,8 @@ def send_run(run_id: int) -> str:
 @job(max_attempts=1)
 def keep_sends_going() -> dict[str, int]:
     """Start scheduled campaigns that are due; recover batches of senders that stopped;
-    start a sender for a run nobody sends any more (its rows due, none claimed lately)."""
+    start a sender for a run nobody will send any more (its rows due, no send job for it
+    waiting or running: one that failed for good, say)."""
     from luukku.campaigns.services import start_run
 
     started = 0
@@ -66,16 +68,24 @@ def keep_sends_going() -> dict[str, int]:
     recovered = sending.recover()
     resumed = 0
     quiet_since = timezone.now() - datetime.timedelta(minutes=2)
-    for run in Run.objects.filter(status__in=[Run.Status.SENDING, Run.Status.PREPARING]):
-        last = run.deliveries.aggregate(at=Max("claimed_at"))["at"]
+    for run in Run.objects.filter(
+        status__in=[Run.Status.SENDING, Run.Status.PREPARING], started_at__lt=quiet_since
+    ):
         due = run.deliveries.filter(status=Delivery.Status.QUEUED).exclude(
             retry_at__gt=timezone.now()
         )
-        if (
-            (last is None or last < quiet_since)
-            and (run.status == Run.Status.PREPARING or due.exists())
-            and run.started_at < quiet_since
-        ):
+        if (run.status == Run.Status.PREPARING or due.exists()) and not _send_job_for(run.pk):
             send_run.enqueue(run.pk)
             resumed += 1
     return {"started": started, "recovered": recovered, "resumed": resumed}
+
+
+def _send_job_for(run_id: int) -> bool:
+    """Whether a send job for the run waits or runs (one whose worker died is put back
+    to wait by the worker's own recovery)."""
+    return DBTaskResult.objects.filter(
+        queue_name="send",
+        task_path=send_run.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        args_kwargs__args=[run_id],
+    ).exists()
