@@ -150,7 +150,8 @@ def test_the_sla_and_assignment_story(
     page.goto(f"{base}/people/{agents[3].pk}/")
     absence = page.locator("form").filter(has=page.get_by_label("First day"))
     absence.get_by_label("Kind").select_option(label="Sick leave")
-    today = timezone.localdate().isoformat()
+    # Today where the agent works (in the hour before midnight UTC, Oslo is a day on).
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(housing.time_zone)).isoformat()
     absence.get_by_label("First day").fill(today)
     absence.get_by_label("Last day").fill(today)
     absence.get_by_role("button", name="Record absence").click()
