@@ -3,7 +3,9 @@ spread fairly, also when cases arrive at once; cases return and flow with presen
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import zoneinfo
 from collections import Counter
 
 import pytest
@@ -60,7 +62,7 @@ def test_round_robin_spreads_ten_cases_over_three_present_agents_not_the_absent_
     _queue(desk, Queue.Assignment.ROUND_ROBIN)
     *_present, dag = _agents(desk, "anna", "bo", "cai", "dag")
     Absence.objects.create(
-        user=dag, kind="sick", starts_on=timezone.localdate(), ends_on=timezone.localdate()
+        user=dag, kind="sick", starts_on=_there(desk).date(), ends_on=_there(desk).date()
     )
     cases = _new(desk, 10)
     given = Counter(Case.objects.get(pk=c.pk).assignee.username for c in cases)  # type: ignore[union-attr]
@@ -69,10 +71,16 @@ def test_round_robin_spreads_ten_cases_over_three_present_agents_not_the_absent_
 
 
 @pytest.mark.django_db
+def _there(desk: Desk) -> dt.datetime:
+    """Now where the agents work: duty is judged in their time zone, which is a day on
+    from UTC's in the hour before midnight UTC."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(desk.tree.housing.time_zone))
+
+
 def test_least_load_and_capacity_and_working_hours_decide(desk: Desk) -> None:
     _queue(desk, Queue.Assignment.LEAST_LOAD)
     busy, _free, night = _agents(desk, "busy", "free", "night", capacity=2)
-    now = timezone.localtime()
+    now = _there(desk)
     WorkingHours.objects.create(
         user=night,
         weekday=(now.weekday() + 1) % 7,  # works tomorrow only
@@ -145,11 +153,11 @@ def test_postgresql_and_python_agree_on_who_is_next(desk: Desk, strategy: str) -
     queue = _queue(desk, strategy)
     people = _agents(desk, "a1", "a2", "a3", "a4", "a5", capacity=3)
     Absence.objects.create(
-        user=people[0], kind="sick", starts_on=timezone.localdate(), ends_on=timezone.localdate()
+        user=people[0], kind="sick", starts_on=_there(desk).date(), ends_on=_there(desk).date()
     )
     WorkingHours.objects.create(
         user=people[1],
-        weekday=(timezone.localtime().weekday() + 3) % 7,
+        weekday=(_there(desk).weekday() + 3) % 7,
         starts="08:00",
         ends="09:00",
     )
