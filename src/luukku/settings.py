@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "luukku.desk",
     "luukku.segments",
     "luukku.campaigns",
+    "luukku.journeys",
     "luukku.api",
     "luukku.web",
 ]
@@ -225,7 +226,7 @@ if os.environ.get("REDIS_URL"):
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "bulk", "send"],
+        "QUEUES": ["default", "bulk", "send", "journeys"],
     }
 }
 if env_flag("LUUKKU_IMMEDIATE_TASKS"):

@@ -136,8 +136,8 @@ def _segments(slugs: list[str]) -> list[Segment]:
 def list_campaigns(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
     require(actor, Perm.CAMPAIGN_MANAGE)
-    rows = campaigns_visible_to(actor).select_related("org_unit", "purpose")
-    return [out(c) for c in rows]
+    rows = campaigns_visible_to(actor).filter(kind=Campaign.Kind.CAMPAIGN)
+    return [out(c) for c in rows.select_related("org_unit", "purpose")]
 
 
 @router.post("/campaigns", response={201: CampaignOut})

@@ -66,18 +66,28 @@ def _channels(campaign: Campaign) -> list[tuple[str, Q]]:
     return [("email", Q())]
 
 
-def plan(campaign: Campaign) -> list[Part]:
+def plan(
+    campaign: Campaign, left: QuerySet[Person] | None = None, *, service: bool = False
+) -> list[Part]:
     """The parts, to be counted or written in the caller's transaction, which gets the
     settings of segment queries: the membership and consent sets hashed in memory, not
-    probed again for every person (minutes instead of seconds for a million)."""
-    assert campaign.purpose is not None
-    roomy()
-    left = remaining(campaign)
+    probed again for every person (minutes instead of seconds for a million).
+
+    `left` is whom to plan for (by default the campaign's audience); a `service`
+    message needs only a working address, not consent."""
+    if left is None:
+        roomy()
+        left = remaining(campaign)
+    else:
+        left = left.filter(scope_of(campaign.org_unit).visible())
+    assert service or campaign.purpose is not None
     parts = []
     for channel, meant in _channels(campaign):
         persons = left.filter(meant)
         can = reachable(channel)
-        allowed = contactable(campaign.purpose, channel)
+        allowed = (
+            can if service or campaign.purpose is None else contactable(campaign.purpose, channel)
+        )
         parts += [
             Part(
                 channel, Delivery.Status.SKIPPED, Delivery.Reason.NO_ADDRESS, persons.exclude(can)
@@ -122,7 +132,7 @@ def capped(persons: QuerySet[Person], now: datetime.datetime) -> QuerySet[Person
     return persons.filter(pk__in=recent)
 
 
-def _address(channel: str) -> Subquery:
+def address_of(channel: str) -> Subquery:
     if channel == "email":
         rows = EmailAddress.objects.filter(person=OuterRef("pk"), bounced_at__isnull=True)
         column = "address"
@@ -149,11 +159,13 @@ def materialize(run: Run, languages: set[str]) -> int:
     )
     written = 0
     for part in plan(campaign):
-        for status, reason, persons in _after_cap(part, now):
+        for status, reason, persons in after_cap(part, now):
             rows = persons.annotate(
                 _run=Value(run.pk),
                 _channel=Value(part.channel),
-                _address=_address(part.channel) if status == Delivery.Status.QUEUED else Value(""),
+                _address=address_of(part.channel)
+                if status == Delivery.Status.QUEUED
+                else Value(""),
                 _language=language,
                 _status=Value(status),
                 _reason=Value(reason),
@@ -184,7 +196,7 @@ def materialize(run: Run, languages: set[str]) -> int:
     return written
 
 
-def _after_cap(part: Part, now: datetime.datetime) -> list[tuple[str, str, QuerySet[Person]]]:
+def after_cap(part: Part, now: datetime.datetime) -> list[tuple[str, str, QuerySet[Person]]]:
     if part.status != Delivery.Status.QUEUED:
         return [(part.status, part.reason, part.persons)]
     over = capped(part.persons, now)

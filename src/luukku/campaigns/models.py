@@ -35,7 +35,14 @@ class Campaign(models.Model):
         PREFERRED = "preferred", _("The person's preferred channel")
         BOTH = "both", _("Email and SMS")
 
+    class Kind(models.TextChoices):
+        CAMPAIGN = "campaign", _("Campaign")
+        # A journey's message: sent to one person at a time as they reach its step, from
+        # an open run that is never finished; not listed among campaigns.
+        JOURNEY = "journey", _("Journey message")
+
     name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CAMPAIGN)
     org_unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("owning org unit")
     )
@@ -249,13 +256,16 @@ class Delivery(models.Model):
     converted_at = models.DateTimeField(null=True, blank=True)
     soft_bounced_at = models.DateTimeField(null=True, blank=True)
     variant = models.CharField(max_length=1, blank=True, default="")
+    # What sent it, when a run sends one person several messages (a journey's step, each
+    # time an enrolment takes it); "" for a campaign's run.
+    occurrence = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
-                fields=["run", "person", "channel"], name="delivery_once_per_run"
+                fields=["run", "person", "channel", "occurrence"], name="delivery_once_per_run"
             ),
         ]
         indexes = [

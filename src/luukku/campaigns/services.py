@@ -49,12 +49,22 @@ def save_content(content: Content) -> Content:
         raise ValidationError(_("Unknown channel: %(channel)s") % {"channel": content.channel})
     if content.language not in {code for code, _name in settings.LANGUAGES}:
         raise ValidationError(_("Unknown language: %(code)s") % {"code": content.language})
+    problems = content_problems(content)
+    if problems:
+        raise ValidationError(problems)
+    content.full_clean()
+    content.save()
+    return content
+
+
+def content_problems(content: Content) -> list[str]:
+    """Why the content could not be sent (each part, line and reason), or nothing."""
     sample = sample_variables()
     problems = []
     try:
         body = expand(content.body)
     except TemplateProblem as problem:
-        raise ValidationError(f"{LABELS['body']}: {problem}") from None
+        return [f"{LABELS['body']}: {problem}"]
     parts = [("body", body)]
     if content.channel == "email":
         parts.insert(0, ("subject", content.subject))
@@ -75,11 +85,23 @@ def save_content(content: Content) -> Content:
             )
         except TemplateProblem as problem:
             problems.append(str(problem))
-    if problems:
-        raise ValidationError(problems)
-    content.full_clean()
-    content.save()
-    return content
+    return problems
+
+
+def message_problems(campaign: Campaign) -> list[str]:
+    """A journey's message: its content in the default language for each channel, and
+    every content renders (blocks it includes may have changed since it was saved)."""
+    problems = []
+    written = {(c.channel, c.language): c for c in campaign.contents.all()}
+    for channel in channels_of(campaign):
+        if (channel, campaign.default_language) not in written:
+            problems.append(
+                _("Write the %(channel)s content in the default language (%(language)s).")
+                % {"channel": channel, "language": campaign.default_language}
+            )
+    for (channel, language), content in sorted(written.items()):
+        problems += [f"{channel} {language}: {p}" for p in content_problems(content)]
+    return problems
 
 
 @dataclass
@@ -157,6 +179,8 @@ class NotSendable(ValidationError):
 
 
 def check_sendable(campaign: Campaign) -> Preflight:
+    if campaign.kind == Campaign.Kind.JOURNEY:
+        raise NotSendable(_("A journey's message is sent by its journey, to each in turn."))
     if campaign.status in (Campaign.Status.SENDING, Campaign.Status.FINISHED):
         raise NotSendable(_("The campaign was sent already."))
     report = preflight(campaign)
@@ -233,6 +257,8 @@ def finish_if_done(run: Run) -> bool:
     run = Run.objects.select_for_update().select_related("campaign").get(pk=run.pk)
     if run.status == Run.Status.FINISHED:
         return True
+    if run.campaign.kind == Campaign.Kind.JOURNEY:
+        return False  # open while the journey runs
     if sending.pending(run.pk):
         return False
     run.status, run.finished_at = Run.Status.FINISHED, timezone.now()

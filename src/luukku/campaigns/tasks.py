@@ -38,12 +38,26 @@ def send_run(run_id: int) -> str:
                 return run.status  # cancelled meanwhile
     finally:
         sender.close()
+    if run.campaign.kind == Campaign.Kind.JOURNEY:
+        return _journey_run_after(run_id)
     if finish_if_done(run):
         return "finished"
     if sending.only_held(run_id):
         return "waiting for the A/B test's decision"
     retry_at = sending.next_retry(run_id)
     send_run.using(run_after=retry_at or timezone.now()).enqueue(run_id)
+    return f"again at {retry_at}"
+
+
+def _journey_run_after(run_id: int) -> str:
+    """A journey message's run stays open for those who reach the step later (each
+    queues a job with their message); retries get a job of their own."""
+    from luukku.campaigns.personal import SEND_PRIORITY
+
+    retry_at = sending.next_retry(run_id)
+    if retry_at is None:
+        return "idle"
+    send_run.using(queue_name="default", priority=SEND_PRIORITY, run_after=retry_at).enqueue(run_id)
     return f"again at {retry_at}"
 
 
@@ -84,7 +98,6 @@ def _send_job_for(run_id: int) -> bool:
     """Whether a send job for the run waits or runs (one whose worker died is put back
     to wait by the worker's own recovery)."""
     return DBTaskResult.objects.filter(
-        queue_name="send",
         task_path=send_run.module_path,
         status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
         args_kwargs__args=[run_id],

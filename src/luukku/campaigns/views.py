@@ -98,7 +98,8 @@ class CampaignForm(forms.ModelForm[Campaign]):
 def campaign_list(request: HttpRequest) -> HttpResponse:
     actor = staff(request)
     require(actor, Perm.CAMPAIGN_MANAGE)
-    rows = campaigns_visible_to(actor).select_related("org_unit", "purpose")
+    rows = campaigns_visible_to(actor).filter(kind=Campaign.Kind.CAMPAIGN)
+    rows = rows.select_related("org_unit", "purpose")
     return render(
         request,
         "campaigns/list.html",
@@ -288,8 +289,10 @@ def calendar(request: HttpRequest) -> HttpResponse:
     start = datetime.datetime.combine(days[0], datetime.time(), zone)
     end = datetime.datetime.combine(days[-1] + datetime.timedelta(days=1), datetime.time(), zone)
     entries: dict[datetime.date, list[dict[str, Any]]] = {day: [] for day in days}
-    for campaign in Campaign.objects.select_related("org_unit").exclude(
-        status__in=[Campaign.Status.CANCELLED]
+    for campaign in (
+        Campaign.objects.select_related("org_unit")
+        .filter(kind=Campaign.Kind.CAMPAIGN)
+        .exclude(status__in=[Campaign.Status.CANCELLED])
     ):
         for at in occurrences(campaign, start, end) if campaign.status == "scheduled" else []:
             entries[timezone.localtime(at).date()].append(

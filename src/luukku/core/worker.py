@@ -110,6 +110,9 @@ def scheduler_loop(worker_id: str, stop: threading.Event, *, schedule: bool = Tr
 BULK = "bulk"
 # Campaign sends (a million mails take a quarter of an hour) have a lane of their own too.
 SEND = "send"
+# Journeys' scheduler advances enrolments in a lane of its own, so a million due steps
+# hold up neither a campaign nor the short jobs (the reaction to a goal event among them).
+JOURNEYS = "journeys"
 
 
 def _worker(worker_id: str, queues: list[str], excluded: list[str], **options: Any) -> Worker:
@@ -125,7 +128,8 @@ def _worker(worker_id: str, queues: list[str], excluded: list[str], **options: A
 
 def run_worker(*, interval: float = 0.2, batch: bool = False, queues: str = "*") -> None:
     """Run jobs until stopped: with the default "*", one lane for the bulk queue, one for
-    the send queue and one for every other, side by side in this process."""
+    the send queue, one for journeys and one for every other, side by side in this
+    process."""
     worker_id = f"{socket.gethostname()[:40]}-{get_random_string(12)}"
     stop = threading.Event()
     scheduler = threading.Thread(
@@ -138,7 +142,7 @@ def run_worker(*, interval: float = 0.2, batch: bool = False, queues: str = "*")
     scheduler.start()
     options: dict[str, Any] = {"interval": interval, "batch": batch, "startup_delay": not batch}
     lanes = (
-        [(["*"], [BULK, SEND]), ([BULK], []), ([SEND], [])]
+        [(["*"], [BULK, SEND, JOURNEYS]), ([BULK], []), ([SEND], []), ([JOURNEYS], [])]
         if queues == "*"
         else [(queues.split(","), [])]
     )

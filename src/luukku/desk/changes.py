@@ -156,7 +156,12 @@ def record_changes(changes: list[Change]) -> None:
             source="desk",
             org_unit_id=c.case.org_unit_id,
             sensitivity=c.case.sensitivity,
-            payload={"case": c.case.number, "subject": c.case.subject, **(c.timeline or {})},
+            payload={
+                "case": c.case.number,
+                "subject": c.case.subject,
+                "queue": c.case.queue.slug,
+                **(c.timeline or {}),
+            },
         )
         for c in changes
         if c.case.person_id is not None

@@ -64,9 +64,18 @@ def append_event(
 events_appended = django.dispatch.Signal()
 
 
-def _tell(pairs: list[tuple[int, str]]) -> None:
-    if pairs:
-        transaction.on_commit(lambda: events_appended.send(Event, appended=pairs))
+# Sent inside the transaction that stores events, with `events`: the NewEvents stored
+# (duplicates left out). What must react to an event exactly once, durably, listens
+# here and writes its own rows in the same transaction (journeys).
+events_stored = django.dispatch.Signal()
+
+
+def _tell(events: list[NewEvent]) -> None:
+    if not events:
+        return
+    events_stored.send(Event, events=events)
+    pairs = [(e.person_id, e.type) for e in events]
+    transaction.on_commit(lambda: events_appended.send(Event, appended=pairs))
 
 
 def append_one(event: NewEvent) -> Event:
@@ -74,7 +83,7 @@ def append_one(event: NewEvent) -> Event:
     batch in, which pays off only for many)."""
     partitions.ensure_partitions(event.occurred_at, event.occurred_at)
     hold_timeline()
-    _tell([(event.person_id, event.type)])
+    _tell([event])
     return Event.objects.create(
         person_id=event.person_id,
         type=event.type,
@@ -120,7 +129,7 @@ def append_events(events: list[NewEvent]) -> list[bool]:
     stored = [
         keep and (e.key is None or e.key in new_keys) for e, keep in zip(events, first, strict=True)
     ]
-    _tell([(e.person_id, e.type) for e, kept in zip(events, stored, strict=True) if kept])
+    _tell([e for e, kept in zip(events, stored, strict=True) if kept])
     return stored
 
 

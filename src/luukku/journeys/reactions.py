@@ -1,0 +1,256 @@
+"""Events reaching journeys: an event some journey reacts to (an entry, a goal, an exit,
+what a step waits for) is written to the journeys' inbox in the very transaction that
+stores it on the timeline, with the job that hears it; the job takes inbox rows a
+batch at a time (SKIP LOCKED), and in one transaction enrols, ends or wakes the
+enrolments concerned, moves them on as far as they go, and deletes the rows. An event
+is thus heard exactly once, even if a process dies between the two."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+
+from luukku.core.jobs import job
+from luukku.customers.actions.timeline import NewEvent, events_stored
+from luukku.customers.models import Person
+from luukku.journeys import definition as d
+from luukku.journeys import store
+from luukku.journeys.engine import ACTIVE, State
+from luukku.journeys.hearing import hear
+from luukku.journeys.models import Enrolment, Inbox, Journey, Version
+from luukku.journeys.scheduler import definition_of, move_states
+
+logger = logging.getLogger("luukku.journeys")
+
+HEAR_PRIORITY = 50  # before the default lane's other jobs: a goal is heard at once
+BATCH = 500
+LISTEN_FOR = 5.0  # seconds a process trusts what it knows of journeys' event types
+
+
+@dataclass(frozen=True)
+class Interests:
+    types: frozenset[str]  # goals, exits, waits, holds of versions persons are in
+    entries: dict[str, list[int]]  # event type: journeys it enrols in
+
+
+_interests: tuple[float, Interests] | None = None
+
+
+def interests() -> Interests:
+    global _interests
+    if _interests is not None and time.monotonic() - _interests[0] < LISTEN_FOR:
+        return _interests[1]
+    types: set[str] = set()
+    entries: dict[str, list[int]] = defaultdict(list)
+    live = Journey.objects.filter(status__in=[Journey.Status.ACTIVE, Journey.Status.PAUSED])
+    for journey_id, status, current in live.values_list("pk", "status", "current_id"):
+        for version in Version.objects.filter(journey_id=journey_id, activated_at__isnull=False):
+            defn = definition_of(version.pk)
+            types |= defn.event_types()
+            found = d.entry_event(defn.entry)
+            if found and version.pk == current and status == Journey.Status.ACTIVE:
+                entries[found[0]].append(journey_id)
+    _interests = (time.monotonic(), Interests(frozenset(types | set(entries)), dict(entries)))
+    return _interests[1]
+
+
+def forget_interests(*_args: Any, **_kwargs: Any) -> None:
+    global _interests
+    _interests = None
+
+
+def on_stored(sender: Any, events: list[NewEvent], **_kwargs: Any) -> None:
+    """Inside the storing transaction: keep the events journeys react to."""
+    wanted = interests().types
+    rows = [
+        Inbox(person_id=e.person_id, type=e.type, occurred_at=e.occurred_at, payload=e.payload)
+        for e in events
+        if e.type in wanted and e.source != "journeys"
+    ]
+    if rows:
+        Inbox.objects.bulk_create(rows)
+        hear_events.using(priority=HEAR_PRIORITY).enqueue()
+
+
+@job(max_attempts=5, backoff_base=5.0)
+def hear_events() -> int:
+    """Hear what is in the inbox, a batch at a time, until it is empty."""
+    heard = 0
+    while True:
+        with transaction.atomic():
+            rows = list(Inbox.objects.select_for_update(skip_locked=True).order_by("pk")[:BATCH])
+            if not rows:
+                return heard
+            react(rows, timezone.now())
+            Inbox.objects.filter(pk__in=[r.pk for r in rows]).delete()
+        heard += len(rows)
+
+
+def react(rows: list[Inbox], now: datetime.datetime) -> None:
+    """Enrol, end and wake for a batch of events, and move those concerned on."""
+    known = set(
+        Person.objects.filter(pk__in={r.person_id for r in rows}).values_list("pk", flat=True)
+    )
+    for row in rows:
+        if row.person_id not in known:
+            logger.warning(
+                "Journey event %s for unknown person %s ignored", row.type, row.person_id
+            )
+    rows = [r for r in rows if r.person_id in known]
+    journeys: dict[int, Journey] = {}
+    touched: dict[int, dict[int, tuple[int, State]]] = defaultdict(dict)  # journey: id: pair
+    _hear_in(rows, now, journeys, touched)
+    for row in rows:
+        for journey_id in interests().entries.get(row.type, []):
+            journey = _journey(journeys, journey_id)
+            pair = enrol_for_event(journey, row, now)
+            if pair is not None:
+                touched[journey_id][pair[1].id] = pair
+    for journey_id, pairs in touched.items():
+        journey = journeys[journey_id]
+        states = list(pairs.values())
+        if journey.status == Journey.Status.ACTIVE:
+            move_states(journey, states, now)
+        else:  # paused: repositioned, moved on when resumed
+            store.save([s for _, s in states], now)
+
+
+def _journey(journeys: dict[int, Journey], journey_id: int) -> Journey:
+    if journey_id not in journeys:
+        journeys[journey_id] = Journey.objects.select_related("org_unit", "purpose").get(
+            pk=journey_id
+        )
+    return journeys[journey_id]
+
+
+def _hear_in(
+    rows: list[Inbox],
+    now: datetime.datetime,
+    journeys: dict[int, Journey],
+    touched: dict[int, dict[int, tuple[int, State]]],
+) -> None:
+    """Goals, exits and awaited events for the enrolments of the events' persons
+    (through the index of active enrolments by person)."""
+    persons = sorted({r.person_id for r in rows})
+    locked = (
+        Enrolment.objects.select_for_update()
+        .filter(person_id__in=persons, status=ACTIVE)
+        .order_by("pk")
+    )
+    by_person: dict[int, list[tuple[int, int, State]]] = defaultdict(list)
+    for journey_id, version_id, state in store.load(locked):
+        by_person[state.person_id].append((journey_id, version_id, state))
+    for row in rows:
+        for journey_id, version_id, state in by_person.get(row.person_id, []):
+            journey = _journey(journeys, journey_id)
+            if journey.status not in (Journey.Status.ACTIVE, Journey.Status.PAUSED):
+                continue
+            defn = definition_of(version_id)
+            purpose = journey.purpose.slug if journey.purpose else None
+            meant = hear(defn, state, row.type, row.payload, now, purpose=purpose)
+            if meant is None:
+                continue
+            pair = (version_id, state)
+            touched[journey_id][state.id] = pair
+            if meant == "goal":
+                number = _number(version_id)
+                goal = store.event(journey, number, state, "journey.goal", now, goal=row.type)
+                store.write_events([goal])
+                store.bump(Counter({(journey.pk, number, "", "goal", now.date()): 1}))
+
+
+_numbers: dict[int, int] = {}
+
+
+def _number(version_id: int) -> int:
+    if version_id not in _numbers:
+        _numbers[version_id] = Version.objects.values_list("number", flat=True).get(pk=version_id)
+    return _numbers[version_id]
+
+
+def enrol_for_event(
+    journey: Journey, row: Inbox, now: datetime.datetime
+) -> tuple[int, State] | None:
+    """Enrol the event's person if the event is the journey's entry and its re-entry
+    rule lets them in."""
+    assert journey.current_id is not None
+    defn = definition_of(journey.current_id)
+    found = d.entry_event(defn.entry)
+    if found is None or found[0] != row.type or not d.matches(found[1], row.payload):
+        return None
+    field = d.entry_key_field(defn.entry)
+    key = str(row.payload.get(field, ""))[:100] if field else ""
+    return enrol(journey, row.person_id, key=key, entry=row.payload, now=now)
+
+
+def enrol(
+    journey: Journey,
+    person_id: int,
+    *,
+    key: str = "",
+    entry: dict[str, Any] | None = None,
+    now: datetime.datetime,
+) -> tuple[int, State] | None:
+    """A new enrolment at the first step of the current version, due now; None when the
+    person is in already for this key, or the re-entry rule keeps them out. The caller
+    moves it on (`move_states`)."""
+    assert journey.current_id is not None
+    defn = definition_of(journey.current_id)
+    if not may_enter(journey, defn, person_id, key, now):
+        return None
+    sid = transaction.savepoint()
+    try:
+        row = Enrolment.objects.create(
+            journey=journey,
+            version_id=journey.current_id,
+            person_id=person_id,
+            key=key,
+            step=defn.start or "",
+            due_at=now,
+            context={"entry": entry or {}},
+            entered_at=now,
+            updated_at=now,
+        )
+    except IntegrityError:  # the same person and key entered at this moment elsewhere
+        transaction.savepoint_rollback(sid)
+        return None
+    transaction.savepoint_commit(sid)
+    number = _number(journey.current_id)
+    state = store.load(Enrolment.objects.filter(pk=row.pk))[0][2]
+    store.write_events(
+        [
+            store.event(
+                journey, number, state, "journey.entered", now, **({"key": key} if key else {})
+            )
+        ]
+    )
+    store.bump(Counter({(journey.pk, number, "", "entered", now.date()): 1}))
+    return journey.current_id, state
+
+
+def may_enter(
+    journey: Journey, defn: d.Definition, person_id: int, key: str, now: datetime.datetime
+) -> bool:
+    past = Enrolment.objects.filter(journey=journey, person_id=person_id, key=key)
+    if past.filter(status=ACTIVE).exists():
+        return False
+    policy = defn.reentry.policy
+    if policy == "always":
+        return True
+    ended = past.exclude(status=ACTIVE)
+    if policy == "after_days":
+        ended = ended.filter(ended_at__gt=now - datetime.timedelta(days=defn.reentry.days))
+    return not ended.exists()
+
+
+events_stored.connect(on_stored, dispatch_uid="journeys-inbox")
+post_save.connect(forget_interests, sender=Journey, dispatch_uid="journeys-interests")
+post_save.connect(forget_interests, sender=Version, dispatch_uid="journeys-interests-v")
