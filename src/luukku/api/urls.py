@@ -7,6 +7,7 @@ from luukku.core.restapi import problems
 from luukku.core.restapi.auth import api_auth
 from luukku.core.webhooks_api import router as webhooks_router
 from luukku.customers.api import router as customers_router
+from luukku.journeys.api import router as journeys_router
 from luukku.desk import api as desk_api
 from luukku.segments.api import router as segments_router
 
@@ -30,4 +31,5 @@ api.add_router("/", consent_router)
 api.add_router("/", desk_api.router)
 api.add_router("/", segments_router)
 api.add_router("/", campaigns_router)
+api.add_router("/", journeys_router)
 api.add_router("/", webhooks_router)

@@ -258,7 +258,7 @@ class Delivery(models.Model):
     variant = models.CharField(max_length=1, blank=True, default="")
     # What sent it, when a run sends one person several messages (a journey's step, each
     # time an enrolment takes it); "" for a campaign's run.
-    occurrence = models.CharField(max_length=40, blank=True, default="")
+    occurrence = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("delivery")

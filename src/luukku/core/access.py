@@ -41,6 +41,7 @@ class Perm(StrEnum):
     CONSENT_MANAGE = "consent.manage"
     SEGMENT_MANAGE = "segment.manage"
     CAMPAIGN_MANAGE = "campaign.manage"
+    JOURNEY_MANAGE = "journey.manage"
 
 
 PERM_LABELS = {
@@ -66,6 +67,7 @@ PERM_LABELS = {
     Perm.CONSENT_MANAGE: gettext_lazy("Define consent purposes, their texts and landing pages"),
     Perm.SEGMENT_MANAGE: gettext_lazy("Build segments and see their members"),
     Perm.CAMPAIGN_MANAGE: gettext_lazy("Write, preview and send campaigns"),
+    Perm.JOURNEY_MANAGE: gettext_lazy("Build, run and follow journeys"),
 }
 
 _EVERY_STAFF_MEMBER = frozenset(
@@ -83,7 +85,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Field workers handle the requests they are sent out on (a municipality's caretakers).
     Role.FIELD_WORKER: _EVERY_STAFF_MEMBER | _CASE_WORKER,
     Role.MARKETER: _EVERY_STAFF_MEMBER
-    | {Perm.CUSTOMER_EXPORT, Perm.CONSENT_MANAGE, Perm.SEGMENT_MANAGE, Perm.CAMPAIGN_MANAGE},
+    | {
+        Perm.CUSTOMER_EXPORT,
+        Perm.CONSENT_MANAGE,
+        Perm.SEGMENT_MANAGE,
+        Perm.CAMPAIGN_MANAGE,
+        Perm.JOURNEY_MANAGE,
+    },
     Role.ANALYST: _EVERY_STAFF_MEMBER | {Perm.CASE_VIEW},
 }
 
