@@ -7,8 +7,8 @@ from luukku.core.restapi import problems
 from luukku.core.restapi.auth import api_auth
 from luukku.core.webhooks_api import router as webhooks_router
 from luukku.customers.api import router as customers_router
-from luukku.journeys.api import router as journeys_router
 from luukku.desk import api as desk_api
+from luukku.journeys.api import router as journeys_router
 from luukku.segments.api import router as segments_router
 
 api = NinjaAPI(
