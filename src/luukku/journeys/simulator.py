@@ -128,9 +128,10 @@ def dry_run(
             event = waiting.pop(0)
             if event.at > end:
                 break
+            at_step = state.step
             meant = hear(defn, state, event.type, event.payload, event.at, purpose=purpose)
             lines.append(
-                Line(event.at, state.step, "event", meant or "ignored", {"event": event.type})
+                Line(event.at, at_step, "event", meant or "ignored", {"event": event.type})
             )
             if meant == "goal":
                 lines.append(Line(event.at, "", "goal", event.type))

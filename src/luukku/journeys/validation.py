@@ -143,7 +143,9 @@ def _references(defn: d.Definition, purpose: Any) -> list[Problem]:
 
     found: list[Problem] = []
     segments = _segment_slugs(defn)
-    known = set(Segment.objects.filter(slug__in=segments).values_list("slug", flat=True))
+    known = set(
+        Segment.objects.filter(slug__in=list(segments.values())).values_list("slug", flat=True)
+    )
     for where, slug in segments.items():
         if slug not in known:
             found.append(Problem(where, _("No segment %(slug)s.") % {"slug": slug}))
