@@ -12,6 +12,7 @@ urlpatterns = [
     path("desk/", include("luukku.desk.urls")),
     path("segments/", include("luukku.segments.urls")),
     path("campaigns/", include("luukku.campaigns.urls")),
+    path("journeys/", include("luukku.journeys.urls")),
     path("t/", include("luukku.campaigns.public_urls")),
     path("sms/status/", sms_receipts.status, name="sms_status"),
     path("", include("luukku.consent.urls")),

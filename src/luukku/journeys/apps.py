@@ -9,4 +9,8 @@ class JourneysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from luukku.customers import profile_panels
         from luukku.journeys import reactions, tasks  # noqa: F401 (its jobs and listeners)
+        from luukku.journeys.views import journeys_panel
+
+        profile_panels.register("journeys", journeys_panel, order=35)

@@ -147,6 +147,10 @@ class Enrolment(models.Model):
     def __str__(self) -> str:
         return f"{self.journey_id}/{self.person_id} {self.step} {self.status}"
 
+    @property
+    def held_hours(self) -> float:
+        return round(self.held_seconds / 3600, 1)
+
 
 class Inbox(models.Model):
     """An event some journey reacts to, written in the transaction that stored it and

@@ -150,7 +150,10 @@ def dry_run(
 
 
 def _line(taken: Taken) -> Line:
-    return Line(taken.at, taken.step, taken.type, taken.way, dict(taken.detail))
+    detail = dict(taken.detail)
+    if isinstance(detail.get("until"), str):  # kept as text on the timeline
+        detail["until"] = datetime.datetime.fromisoformat(detail["until"])
+    return Line(taken.at, taken.step, taken.type, taken.way, detail)
 
 
 def _ending(state: State) -> dict[str, Any]:

@@ -26,6 +26,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("segments:list"), _("Segments")))
     if access.can(user, Perm.CAMPAIGN_MANAGE):
         items.append((reverse("campaigns:list"), _("Campaigns")))
+    if access.can(user, Perm.JOURNEY_MANAGE):
+        items.append((reverse("journeys:list"), _("Journeys")))
     if access.can(user, Perm.CONSENT_MANAGE):
         items.append((reverse("consent:purposes"), _("Marketing")))
     items += [

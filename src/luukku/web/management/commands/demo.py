@@ -9,6 +9,7 @@ from luukku.core.demo import DEMO_PASSWORD, USERS, load_demo
 from luukku.core.models import Organization, OrgUnit
 from luukku.customers.demo import load_customer_demo
 from luukku.desk.demo import load_desk_demo
+from luukku.journeys.demo import load_journey_demo
 from luukku.segments.demo import load_segment_demo
 
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             consents = load_consent_demo(units)
             segments = load_segment_demo(units)
             campaigns = load_campaign_demo(units)
+            journeys = load_journey_demo(units)
         self.stdout.write(self.style.SUCCESS(f"Demo organization ready: {organization.name}"))
         if made:
             self.stdout.write(f"Created {made} demo customers with two years of history.")
@@ -53,6 +55,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {segments} demo segments.")
         if campaigns:
             self.stdout.write(f"Created {campaigns} demo campaigns; see /campaigns/.")
+        if journeys:
+            self.stdout.write(f"Created {journeys} active demo journeys; see /journeys/.")
         self.stdout.write(f"Demo logins (password: {password}):")
         for user in USERS:
             roles = ", ".join(f"{role} in {unit}" for role, unit in user.roles)
