@@ -197,6 +197,7 @@ class CaseStep(StepBase):
     subject: str = Field(min_length=1, max_length=300)
     note: str = Field("", max_length=5000)
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    assignee: str = Field("", description="A task for this agent (username); empty: the queue's.")
     next: StepId | None = None
 
 

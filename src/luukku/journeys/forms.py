@@ -323,6 +323,9 @@ class CaseForm(StepForm):
         ],
         initial="normal",
     )
+    assignee = forms.CharField(
+        label=_("A task for (username; empty: the queue decides)"), required=False
+    )
     next = target(_("Then"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

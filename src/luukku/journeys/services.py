@@ -225,6 +225,7 @@ def enrol_person(
 ) -> Enrolment | None:
     """Put a person into an active journey by hand or through the API, and take its
     first steps; None when they are in already or the re-entry rule keeps them out."""
+    journey = Journey.objects.select_related("org_unit", "purpose").get(pk=journey.pk)
     if journey.status != Journey.Status.ACTIVE or journey.current_id is None:
         raise JourneyError(_("Only an active journey takes persons in."))
     now = now or timezone.now()

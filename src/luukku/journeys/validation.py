@@ -138,7 +138,6 @@ def _loops(defn: d.Definition) -> list[Problem]:
 def _references(defn: d.Definition, purpose: Any) -> list[Problem]:
     from luukku.campaigns.models import Campaign
     from luukku.core.models import WebhookEndpoint
-    from luukku.desk.models import Queue
     from luukku.segments.models import Segment
 
     found: list[Problem] = []
@@ -160,8 +159,8 @@ def _references(defn: d.Definition, purpose: Any) -> list[Problem]:
                 found.append(
                     Problem(step_id, _("Choose the journey's purpose: its messages need one."))
                 )
-        elif isinstance(step, d.CaseStep) and not Queue.objects.filter(slug=step.queue).exists():
-            found.append(Problem(step_id, _("No queue %(slug)s.") % {"slug": step.queue}))
+        elif isinstance(step, d.CaseStep):
+            found += [Problem(step_id, p) for p in _case_problems(step)]
         elif isinstance(step, d.SegmentStep):
             kind = Segment.objects.filter(slug=step.segment).values_list("kind", flat=True).first()
             if kind is not None and kind != Segment.Kind.STATIC:
@@ -176,6 +175,24 @@ def _references(defn: d.Definition, purpose: Any) -> list[Problem]:
         elif isinstance(step, d.UpdateFieldStep):
             found += [Problem(step_id, p) for p in _field_problems(step.field)]
     return found
+
+
+def _case_problems(step: d.CaseStep) -> list[str]:
+    from luukku.core.access import Perm
+    from luukku.core.models import User
+    from luukku.desk.access import queues_visible_to
+    from luukku.desk.models import Queue
+
+    queue = Queue.objects.filter(slug=step.queue).first()
+    if queue is None:
+        return [_("No queue %(slug)s.") % {"slug": step.queue}]
+    if step.assignee:
+        agent = User.objects.filter(username=step.assignee, is_active=True).first()
+        if agent is None:
+            return [_("No staff member %(name)s.") % {"name": step.assignee}]
+        if not queues_visible_to(agent, Perm.CASE_WORK).filter(pk=queue.pk).exists():
+            return [_("%(name)s may not work cases in this queue.") % {"name": agent}]
+    return []
 
 
 def _segment_slugs(defn: d.Definition) -> dict[str, str]:

@@ -205,13 +205,14 @@ def _do(step: Any, state: State, journey: Journey) -> None:
 
 
 def _open_case(step: d.CaseStep, state: State) -> None:
+    from luukku.core.models import User
     from luukku.desk.changes import NewMessage
-    from luukku.desk.services import open_case
+    from luukku.desk.services import assign_case, open_case
 
     queue = Queue.objects.select_related("org_unit").get(slug=step.queue)
     person = Person.objects.get(pk=state.person_id)
     first = NewMessage(text=step.note) if step.note else None
-    open_case(
+    case = open_case(
         queue=queue,
         subject=step.subject,
         by=None,
@@ -221,3 +222,6 @@ def _open_case(step: d.CaseStep, state: State) -> None:
         first=first,
         first_direction=Direction.NOTE,
     )
+    if step.assignee:  # a task for this agent: taken by them, as if they had claimed it
+        agent = User.objects.get(username=step.assignee)
+        assign_case(case, to=agent, by=agent, version=None)
