@@ -193,8 +193,9 @@ def goal(samples: int) -> None:
 
     journey = _journey()
     waiting = list(
-        Enrolment.objects.filter(journey=journey, status="active", step="c")
-        .values_list("person_id", flat=True)[: samples * 50]
+        Enrolment.objects.filter(journey=journey, status="active", step="c").values_list(
+            "person_id", flat=True
+        )[: samples * 50]
     )
     if len(waiting) < samples:
         sys.exit("Run the advance phase first: too few persons wait in the journey.")
@@ -230,9 +231,14 @@ def goal(samples: int) -> None:
                 assert response.status == 201, response.status
             while True:
                 connection.close()  # a fresh snapshot
-                done = Enrolment.objects.filter(
-                    journey=journey, person_id=person_id, status="goal"
-                ).exists() and Delivery.objects.filter(person_id=person_id, occurrence__startswith="j").exists()
+                done = (
+                    Enrolment.objects.filter(
+                        journey=journey, person_id=person_id, status="goal"
+                    ).exists()
+                    and Delivery.objects.filter(
+                        person_id=person_id, occurrence__startswith="j"
+                    ).exists()
+                )
                 if done:
                     break
                 if time.perf_counter() - started > 30:

@@ -9,6 +9,7 @@ from luukku.customers.actions.timeline import NewEvent, append_events
 from luukku.customers.models import Person
 from luukku.journeys.demo import ACTIVATION, WELCOME, load_journey_demo
 from luukku.journeys.models import Journey
+from luukku.journeys.services import activate
 from luukku.journeys.reactions import forget_interests, hear_events
 from tests.segments.conftest import People, people  # noqa: F401 (a fixture)
 
@@ -21,6 +22,7 @@ def _fresh_interests() -> None:
 @pytest.fixture
 def demo(people: People) -> dict[str, Journey]:  # noqa: F811
     load_journey_demo({"nordby": people.tree.root, "housing": people.tree.housing})
+    activate(Journey.objects.get(name=ACTIVATION), by=None)  # shipped as a draft
     return {
         "activation": Journey.objects.get(name=ACTIVATION),
         "welcome": Journey.objects.get(name=WELCOME),

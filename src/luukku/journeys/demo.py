@@ -1,6 +1,6 @@
 """Demo journeys: an activation program (offer a service; remind after 20 days and 7
-more unless it is activated; thank at once when it is) and a welcome for new tenants
-over their first three weeks. Both are active, so the demo reacts to events at once."""
+more unless it is activated; thank at once when it is), ready to be checked and
+activated, and a welcome for new tenants over their first three weeks, active."""
 
 from __future__ import annotations
 
@@ -250,7 +250,6 @@ def load_journey_demo(units: dict[str, OrgUnit]) -> int:
         ]
     ]
     services.save_draft(app, activation_definition(*ids), by=None)
-    services.activate(app, by=None)
     housing = Purpose.objects.filter(slug="housing-offers").first() or purpose
     welcome = services.create_journey(
         name=WELCOME, org_unit=units["housing"], purpose=housing, by=None

@@ -56,7 +56,7 @@ class Command(BaseCommand):
         if campaigns:
             self.stdout.write(f"Created {campaigns} demo campaigns; see /campaigns/.")
         if journeys:
-            self.stdout.write(f"Created {journeys} active demo journeys; see /journeys/.")
+            self.stdout.write(f"Created {journeys} demo journeys; see /journeys/.")
         self.stdout.write(f"Demo logins (password: {password}):")
         for user in USERS:
             roles = ", ".join(f"{role} in {unit}" for role, unit in user.roles)
