@@ -9,8 +9,8 @@ from luukku.customers.actions.timeline import NewEvent, append_events
 from luukku.customers.models import Person
 from luukku.journeys.demo import ACTIVATION, WELCOME, load_journey_demo
 from luukku.journeys.models import Journey
-from luukku.journeys.services import activate
 from luukku.journeys.reactions import forget_interests, hear_events
+from luukku.journeys.services import activate
 from tests.segments.conftest import People, people  # noqa: F401 (a fixture)
 
 
