@@ -107,3 +107,23 @@ def test_a_person_the_purpose_may_not_reach_is_skipped_with_the_reason(
     assert step.payload["deliveries"] == [
         {"channel": "email", "status": "skipped", "reason": "no_address"}
     ]
+
+
+def test_an_activation_in_the_same_batch_as_the_offer_is_heard(
+    people: People, demo: dict[str, Journey]
+) -> None:
+    from luukku.customers.actions.timeline import NewEvent, append_events
+    from luukku.journeys.reactions import hear_events
+
+    now = timezone.now()
+    append_events(
+        [
+            NewEvent(people.anna.pk, "service.offered", now, "bank", payload={"service_id": "S1"}),
+            NewEvent(
+                people.anna.pk, "service.activated", now, "bank", payload={"service_id": "S1"}
+            ),
+        ]
+    )
+    hear_events.call()
+    assert Enrolment.objects.get(person=people.anna).status == "goal"
+    assert sent_labels(people.anna.pk) == ["Thank you"]  # activated before the offer left

@@ -95,7 +95,9 @@ def hear_events() -> int:
 
 
 def react(rows: list[Inbox], now: datetime.datetime) -> None:
-    """Enrol, end and wake for a batch of events, and move those concerned on."""
+    """Enrol, end and wake for a batch of events, in their order (an activation right
+    after the offer is heard by the enrolment the offer made), and move those
+    concerned on."""
     known = set(
         Person.objects.filter(pk__in={r.person_id for r in rows}).values_list("pk", flat=True)
     )
@@ -107,13 +109,16 @@ def react(rows: list[Inbox], now: datetime.datetime) -> None:
     rows = [r for r in rows if r.person_id in known]
     journeys: dict[int, Journey] = {}
     touched: dict[int, dict[int, tuple[int, State]]] = defaultdict(dict)  # journey: id: pair
-    _hear_in(rows, now, journeys, touched)
+    inside = _inside(sorted({r.person_id for r in rows}))
     for row in rows:
+        for journey_id, version_id, state in inside[row.person_id]:
+            if _hear_one(_journey(journeys, journey_id), version_id, state, row, now):
+                touched[journey_id][state.id] = (version_id, state)
         for journey_id in interests().entries.get(row.type, []):
-            journey = _journey(journeys, journey_id)
-            pair = enrol_for_event(journey, row, now)
+            pair = enrol_for_event(_journey(journeys, journey_id), row, now)
             if pair is not None:
                 touched[journey_id][pair[1].id] = pair
+                inside[row.person_id].append((journey_id, *pair))
     for journey_id, pairs in touched.items():
         journey = journeys[journey_id]
         states = list(pairs.values())
@@ -131,15 +136,9 @@ def _journey(journeys: dict[int, Journey], journey_id: int) -> Journey:
     return journeys[journey_id]
 
 
-def _hear_in(
-    rows: list[Inbox],
-    now: datetime.datetime,
-    journeys: dict[int, Journey],
-    touched: dict[int, dict[int, tuple[int, State]]],
-) -> None:
-    """Goals, exits and awaited events for the enrolments of the events' persons
-    (through the index of active enrolments by person)."""
-    persons = sorted({r.person_id for r in rows})
+def _inside(persons: list[int]) -> dict[int, list[tuple[int, int, State]]]:
+    """The persons' active enrolments (through the index of active ones by person),
+    locked until the batch is written."""
     locked = (
         Enrolment.objects.select_for_update()
         .filter(person_id__in=persons, status=ACTIVE)
@@ -148,23 +147,24 @@ def _hear_in(
     by_person: dict[int, list[tuple[int, int, State]]] = defaultdict(list)
     for journey_id, version_id, state in store.load(locked):
         by_person[state.person_id].append((journey_id, version_id, state))
-    for row in rows:
-        for journey_id, version_id, state in by_person.get(row.person_id, []):
-            journey = _journey(journeys, journey_id)
-            if journey.status not in (Journey.Status.ACTIVE, Journey.Status.PAUSED):
-                continue
-            defn = definition_of(version_id)
-            purpose = journey.purpose.slug if journey.purpose else None
-            meant = hear(defn, state, row.type, row.payload, now, purpose=purpose)
-            if meant is None:
-                continue
-            pair = (version_id, state)
-            touched[journey_id][state.id] = pair
-            if meant == "goal":
-                number = _number(version_id)
-                goal = store.event(journey, number, state, "journey.goal", now, goal=row.type)
-                store.write_events([goal])
-                store.bump(Counter({(journey.pk, number, "", "goal", now.date()): 1}))
+    return by_person
+
+
+def _hear_one(
+    journey: Journey, version_id: int, state: State, row: Inbox, now: datetime.datetime
+) -> bool:
+    """A goal, an exit or an awaited event for one enrolment; whether it meant anything."""
+    if journey.status not in (Journey.Status.ACTIVE, Journey.Status.PAUSED):
+        return False
+    purpose = journey.purpose.slug if journey.purpose else None
+    meant = hear(definition_of(version_id), state, row.type, row.payload, now, purpose=purpose)
+    if meant == "goal":
+        number = _number(version_id)
+        store.write_events(
+            [store.event(journey, number, state, "journey.goal", now, goal=row.type)]
+        )
+        store.bump(Counter({(journey.pk, number, "", "goal", now.date()): 1}))
+    return meant is not None
 
 
 _numbers: dict[int, int] = {}
