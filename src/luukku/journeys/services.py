@@ -111,6 +111,8 @@ def activate(journey: Journey, *, by: User | None, migrate: bool = False) -> Jou
     """Persons enter the newest version from now on, once it passes every check; with
     `migrate`, those in older versions move to it where their step is in it too."""
     journey = Journey.objects.select_for_update().get(pk=journey.pk)
+    if journey.status == Journey.Status.ARCHIVED:
+        raise JourneyError(_("An archived journey cannot be activated again."))
     version = journey.versions.order_by("-number").first()
     if version is None:
         raise JourneyError(_("The journey has no steps."))
