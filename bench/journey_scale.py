@@ -25,10 +25,13 @@ import json
 import multiprocessing
 import os
 import random
+import secrets
+import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -201,9 +204,18 @@ def goal(samples: int) -> None:
         sys.exit("Run the advance phase first: too few persons wait in the journey.")
     chosen = random.Random(7).sample(waiting, samples)
     port = _free_port()
-    env = {**os.environ, "LUUKKU_DEBUG": "0", "LUUKKU_ALLOWED_HOSTS": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "LUUKKU_DEBUG": "0",  # as in production: no query log kept
+        "LUUKKU_ALLOWED_HOSTS": "127.0.0.1",
+        "LUUKKU_SECRET_KEY": secrets.token_urlsafe(48),
+        "LUUKKU_SMTP_URL": "smtp://127.0.0.1:9",  # system mail: none is sent here
+        "LUUKKU_SEND_JOURNAL_DIR": tempfile.mkdtemp(),
+    }
     server = subprocess.Popen(  # noqa: S603 (our own arguments)
-        [sys.executable, "-m", "luukku", "serve", "--port", str(port)], env=env
+        [sys.executable, "-m", "luukku", "serve", "--port", str(port)],
+        env=env,
+        start_new_session=True,  # its worker and mail receiver stop with it
     )
     token = _token()
     try:
@@ -253,7 +265,7 @@ def goal(samples: int) -> None:
             f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
         )
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 

@@ -20,6 +20,12 @@ def protocols() -> Any:
         "ignore", message="StreamingHttpResponse must consume synchronous iterators"
     )
     http = get_asgi_application()  # sets Django up before the consumers are imported
+    from django.db import connections
+
+    # Under ASGI each request's synchronous part runs in a thread of its own, so a kept
+    # connection (CONN_MAX_AGE) would never be used again nor closed: one left open per
+    # request until PostgreSQL refuses more. Each request closes its own instead.
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
     from luukku.core.routing import websocket_urlpatterns as core_sockets
     from luukku.desk.routing import websocket_urlpatterns as desk_sockets
 
