@@ -8,14 +8,17 @@ Phases (each prints its figures):
   setup    a journey (wait a minute → branch on a field → wait up to 30 days for an
            event; a goal event whose branch sends a thank-you at once) and `--enrolments`
            persons in it, all due now at the first wait (written by one INSERT … SELECT;
-           the customer base comes from bench.customers_scale, made when missing)
+           the customer base comes from bench.customers_scale, made when missing). With
+           `--flow send` the branch is a message instead: each enrolment plans its
+           message (consent, address, frequency cap) and writes its outbox row
   advance  `--processes` schedulers (as the journeys lane runs them) advance everyone
            due: step transitions a second, counted from the journey's rollups, each a
            timeline event; the channels' sending is not part of it
   goal     a web server and a worker (`luukku serve`) on loopback; `--goals` goal events
-           posted one by one to POST /api/v1/events for persons waiting in the journey;
-           for each, the time until the enrolment has reached the goal and the
-           thank-you is in the outbox: median and p95
+           posted one by one to POST /api/v1/events for persons in the journey; for
+           each, the time until the enrolment has reached the goal and the thank-you is
+           in the outbox: median and p95. With `--busy`, everyone is made due first, so
+           the server's scheduler advances a million enrolments meanwhile
 """
 
 from __future__ import annotations
@@ -50,7 +53,13 @@ def _setup() -> None:
     django.setup()
 
 
-def _journey():  # type: ignore[no-untyped-def]
+FLOWS = {
+    "wait": NAME,  # wait → branch → wait for an event
+    "send": NAME + " with a message",  # wait → send a message → wait for an event
+}
+
+
+def _journey(flow: str = "wait"):  # type: ignore[no-untyped-def]
     from bench import segments_scale
     from luukku.campaigns.models import Content
     from luukku.campaigns.services import save_content
@@ -59,7 +68,7 @@ def _journey():  # type: ignore[no-untyped-def]
     from luukku.journeys import services
     from luukku.journeys.models import Journey
 
-    found = Journey.objects.filter(name=NAME).first()
+    found = Journey.objects.filter(name=FLOWS[flow]).first()
     if found is not None:
         return found
     root = segments_scale._root()
@@ -73,7 +82,7 @@ def _journey():  # type: ignore[no-untyped-def]
         ),
         by=None,
     )
-    journey = services.create_journey(name=NAME, org_unit=root, purpose=purpose, by=None)
+    journey = services.create_journey(name=FLOWS[flow], org_unit=root, purpose=purpose, by=None)
     thanks = services.new_message(journey, name="Thanks", by=None)
     for language in {"nb", thanks.default_language}:
         save_content(
@@ -91,7 +100,9 @@ def _journey():  # type: ignore[no-untyped-def]
                     "all": [{"kind": "field", "field": "first_name", "op": "exists"}],
                     "yes": "c",
                     "no": "c",
-                },
+                }
+                if flow == "wait"
+                else {"type": "send", "message": thanks.pk, "next": "c"},
                 "c": {
                     "type": "wait_event",
                     "event_type": "bench.activated",
@@ -108,7 +119,7 @@ def _journey():  # type: ignore[no-untyped-def]
     return services.activate(journey, by=None)
 
 
-def setup(enrolments: int) -> None:
+def setup(enrolments: int, flow: str) -> None:
     from django.db import connection, transaction
 
     from bench import customers_scale
@@ -116,11 +127,12 @@ def setup(enrolments: int) -> None:
 
     if Person.objects.count() < enrolments:
         customers_scale.generate(enrolments, 0)
-    journey = _journey()
+    journey = _journey(flow)
+    others = [_journey(f).pk for f in FLOWS]
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM journeys_enrolment WHERE journey_id = %s", [journey.pk])
-        cursor.execute("DELETE FROM journeys_stat WHERE journey_id = %s", [journey.pk])
+        cursor.execute("DELETE FROM journeys_enrolment WHERE journey_id = ANY(%s)", [others])
+        cursor.execute("DELETE FROM journeys_stat WHERE journey_id = ANY(%s)", [others])
         cursor.execute(
             """
             INSERT INTO journeys_enrolment (journey_id, version_id, person_id, key, status, step,
@@ -153,10 +165,10 @@ def _transitions(journey_id: int) -> int:
     return int(counted.aggregate(n=Sum("n"))["n"] or 0)
 
 
-def advance(processes: int) -> None:
+def advance(processes: int, flow: str) -> None:
     from luukku.journeys.models import Enrolment
 
-    journey = _journey()
+    journey = _journey(flow)
     before = _transitions(journey.pk)
     due = Enrolment.objects.filter(journey=journey, status="active", step="a").count()
     started = time.perf_counter()
@@ -188,15 +200,20 @@ def _token() -> str:
     return plain
 
 
-def goal(samples: int) -> None:
+def goal(samples: int, *, busy: bool) -> None:
     from django.db import connection
+    from django.utils import timezone
 
     from luukku.campaigns.models import Delivery
     from luukku.journeys.models import Enrolment
 
     journey = _journey()
+    if busy:  # everyone due again: the server's scheduler advances them meanwhile
+        Enrolment.objects.filter(journey=journey, status="active").update(
+            step="a", due_at=timezone.now(), wait_event="", context={"waiting": "a"}
+        )
     waiting = list(
-        Enrolment.objects.filter(journey=journey, status="active", step="c").values_list(
+        Enrolment.objects.filter(journey=journey, status="active").values_list(
             "person_id", flat=True
         )[: samples * 50]
     )
@@ -259,10 +276,12 @@ def goal(samples: int) -> None:
             latencies.append(time.perf_counter() - started)
         latencies.sort()
         p95 = latencies[int(0.95 * (len(latencies) - 1))]
+        active = Enrolment.objects.filter(journey=journey, status="active").count()
         print(
-            f"goal: {samples} goal events through the API with {Enrolment.objects.filter(journey=journey, status='active').count():,} "
-            f"active enrolments: median {statistics.median(latencies) * 1000:.0f} ms, "
-            f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
+            f"goal: {samples} goal events through the API with {active:,} active enrolments"
+            f"{' being advanced meanwhile' if busy else ''}: median "
+            f"{statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+            f"max {latencies[-1] * 1000:.0f} ms"
         )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -284,15 +303,19 @@ def main() -> None:
     parser.add_argument("phase", choices=["setup", "advance", "goal", "all"])
     parser.add_argument("--enrolments", type=int, default=1_000_000)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--flow", choices=sorted(FLOWS), default="wait")
     parser.add_argument("--goals", type=int, default=200)
+    parser.add_argument(
+        "--busy", action="store_true", help="make everyone due first: goals while advancing"
+    )
     args = parser.parse_args()
     _setup()
     if args.phase in ("setup", "all"):
-        setup(args.enrolments)
+        setup(args.enrolments, args.flow)
     if args.phase in ("advance", "all"):
-        advance(args.processes)
+        advance(args.processes, args.flow)
     if args.phase in ("goal", "all"):
-        goal(args.goals)
+        goal(args.goals, busy=args.busy)
 
 
 if __name__ == "__main__":

@@ -45,18 +45,30 @@ class Queued:
 
 def open_run(campaign: Campaign) -> Run:
     """The run a journey message's deliveries go to: the newest one being sent, unless
-    the content changed since it began."""
+    the content changed since it began. The campaign is locked only to start a new one,
+    so schedulers side by side do not wait on each other."""
+    found = _current(campaign)
+    if found is not None:
+        return found
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    changed = campaign.contents.aggregate(at=Max("updated_at"))["at"]
-    run = campaign.runs.filter(status=Run.Status.SENDING).order_by("-started_at").first()
-    if run is not None and (changed is None or run.started_at >= changed):
-        return run
-    if run is not None:  # its queue drains; new messages go to a run with the new links
-        Run.objects.filter(pk=run.pk).update(status=Run.Status.FINISHED, finished_at=timezone.now())
+    found = _current(campaign)
+    if found is not None:
+        return found
+    # Older runs stay open until their queues drain; new messages go to a run whose
+    # links are the new content's.
     run = Run.objects.create(campaign=campaign, status=Run.Status.SENDING)
     run.campaign = campaign
     keep_links(run, prepared_run(run))
     return run
+
+
+def _current(campaign: Campaign) -> Run | None:
+    changed = campaign.contents.aggregate(at=Max("updated_at"))["at"]
+    run = campaign.runs.filter(status=Run.Status.SENDING).order_by("-started_at").first()
+    if run is not None and (changed is None or run.started_at >= changed):
+        run.campaign = campaign
+        return run
+    return None
 
 
 def queue_messages(
