@@ -1,6 +1,7 @@
-"""The flow drawn: each step a box in rows by its distance from the first step (a goal's
-branch in rows of its own below), each way out an arrow with its name; ways back to an
-earlier row bend around the right side. Computed here, drawn as SVG by the template."""
+"""The flow drawn: each step a box in rows by the longest way to it from the first step
+(a goal's branch to the right), each way out an arrow with its name; ways back to an
+earlier row (loops) bend around the right side. Computed here, drawn as SVG by the
+template."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from luukku.journeys import definition as d
 WIDTH, HEIGHT = 190, 70
 GAP_X, GAP_Y = 50, 56
 MARGIN = 20
+LEFT = 70  # room for arrows that pass rows by on the left
 
 
 @dataclass
@@ -51,33 +53,54 @@ class Diagram:
     box_height: int = HEIGHT
 
 
-def _ranks(defn: d.Definition, roots: list[str]) -> dict[str, int]:
-    rank: dict[str, int] = {}
-    edge = [(root, 0) for root in roots if root in defn.steps]
-    while edge:
-        following = []
-        for step_id, depth in edge:
-            if step_id in rank:
+def _ranks(defn: d.Definition, roots: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Each reachable step's row: the longest way to it from a root, loops left out (so
+    the end sits below every step that leads to it); and the steps in the order first
+    met, for their place in the row."""
+    order: list[str] = []
+    back: set[tuple[str, str]] = set()
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+
+    def visit(step_id: str) -> None:
+        state[step_id] = 1
+        order.append(step_id)
+        for _way, target in d.successors(defn.steps[step_id]):
+            if target not in defn.steps:
                 continue
-            rank[step_id] = depth
-            following += [
-                (t, depth + 1) for _, t in d.successors(defn.steps[step_id]) if t in defn.steps
-            ]
-        edge = following
-    return rank
+            if state.get(target) == 1:
+                back.add((step_id, target))
+            elif target not in state:
+                visit(target)
+        state[step_id] = 2
+
+    for root in roots:
+        if root in defn.steps and root not in state:
+            visit(root)
+    rank = {step_id: 0 for step_id in order}
+    for _ in range(len(order)):  # relax until settled; a graph without loops settles
+        changed = False
+        for step_id in order:
+            for _way, target in d.successors(defn.steps[step_id]):
+                if target is None or target not in rank or (step_id, target) in back:
+                    continue
+                if rank[target] < rank[step_id] + 1:
+                    rank[target] = rank[step_id] + 1
+                    changed = True
+        if not changed:
+            break
+    return rank, order
 
 
 def layout(defn: d.Definition) -> Diagram:
-    main = _ranks(defn, [defn.start] if defn.start else [])
-    goal_roots = [g.then for g in defn.goals if g.then and g.then not in main]
-    goals = {k: v for k, v in _ranks(defn, goal_roots).items() if k not in main}
-    base = (max(main.values()) + 1) if main else 0
+    goal_roots = [g.then for g in defn.goals if g.then]
+    start = [defn.start] if defn.start else []
+    main, _ = _ranks(defn, start)
+    rank, order = _ranks(defn, start + goal_roots)
+    goals = {s for s in rank if s not in main}
     rows: dict[int, list[str]] = {}
-    for step_id, r in main.items():
-        rows.setdefault(r, []).append(step_id)
-    for step_id, r in goals.items():
-        rows.setdefault(base + r, []).append(step_id)
-    loose = [s for s in defn.steps if s not in main and s not in goals]
+    for step_id in sorted(order, key=lambda s: s in goals):  # a goal's branch to the right
+        rows.setdefault(rank[step_id], []).append(step_id)
+    loose = [s for s in defn.steps if s not in rank]
     if loose:  # unreachable steps: shown last, for the validation to point at
         rows.setdefault(max(rows, default=-1) + 1, []).extend(loose)
     boxes: dict[str, Box] = {}
@@ -88,12 +111,12 @@ def layout(defn: d.Definition) -> Diagram:
                 id=step_id,
                 type=step.type,
                 label=step.label or step_id,
-                x=MARGIN + i * (WIDTH + GAP_X),
+                x=LEFT + i * (WIDTH + GAP_X),
                 y=MARGIN + r * (HEIGHT + GAP_Y),
                 goal_branch=step_id in goals,
             )
     widest = max((len(ids) for ids in rows.values()), default=1)
-    width = 2 * MARGIN + widest * (WIDTH + GAP_X) + 60
+    width = LEFT + MARGIN + widest * (WIDTH + GAP_X) + 60
     height = 2 * MARGIN + len(rows) * (HEIGHT + GAP_Y)
     arrows = []
     for step_id, step in defn.steps.items():
@@ -106,6 +129,13 @@ def layout(defn: d.Definition) -> Diagram:
 def _arrow(source: Box, target: Box, way: str, width: int) -> Arrow:
     if target.y > source.y:
         x1, y1, x2, y2 = source.cx, source.bottom, target.cx, target.y
+        if x1 == x2 and target.y - source.bottom > GAP_Y:
+            # Past the rows between, down the left side rather than through their boxes.
+            x1, y1 = source.x, source.y + HEIGHT // 2
+            x2, y2 = target.x, target.y + HEIGHT // 2
+            side = source.x - LEFT + 12
+            path = f"M{x1},{y1} C{side},{y1} {side},{y2} {x2},{y2}"
+            return Arrow(way, path, side + 2, (y1 + y2) // 2, back=False)
         middle = (y1 + y2) // 2
         path = f"M{x1},{y1} C{x1},{middle} {x2},{middle} {x2},{y2}"
         return Arrow(way, path, (x1 + x2) // 2 + 4, middle, back=False)

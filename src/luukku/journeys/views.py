@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -110,7 +109,7 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": found.totals,
         "days": found.days[-60:],
         "peak": max([sum(v.values()) for _d, v in found.days] or [1]),
-        "messages": services.messages_of(journey),
+        "journey_messages": services.messages_of(journey),
         "recent": visible_enrolments(actor, journey)
         .select_related("person", "version")
         .order_by("-entered_at")[:20],
@@ -386,7 +385,7 @@ def journey_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "lines": lines,
             "types": TYPE_LABELS,
-            "now": timezone.now(),
+            "statuses": dict(Enrolment.Status.choices),
         },
     )
 
