@@ -201,3 +201,64 @@ def test_a_task_for_an_agent_is_their_case(people: People) -> None:
     with pytest.raises(services.NotActivatable) as error:
         services.activate(refused, by=None)
     assert "call: No staff member nobody." in str(error.value.problems[0])
+
+
+def test_a_birthday_enrols_once_that_day_whatever_the_re_entry_rule(people: People) -> None:
+    import zoneinfo
+
+    made = journey(
+        people,
+        {"kind": "date", "field": "date_of_birth", "yearly": True, "time": "09:00"},
+        {"b": {"type": "end"}},  # done at once: "always" would let them in again
+        reentry={"policy": "always"},
+    )
+    born = people.anna.date_of_birth
+    assert born is not None
+    day = timezone.localdate().replace(month=born.month, day=born.day)
+    noon = dt.datetime.combine(day, dt.time(12), zoneinfo.ZoneInfo(made.org_unit.time_zone))
+    first = enter_on_date(made, made_entry(made), noon)
+    assert first >= 1
+    assert enter_on_date(made, made_entry(made), noon + dt.timedelta(minutes=15)) == 0
+
+
+def test_a_journey_names_only_what_its_units_branch_owns(people: People) -> None:
+    from luukku.desk.models import Queue
+
+    Queue.objects.create(name="Health", slug="health", org_unit=people.tree.health)
+    housing = services.create_journey(
+        name="Housing only", org_unit=people.tree.housing, purpose=None, by=None
+    )
+    services.save_draft(
+        housing,
+        {
+            "start": "call",
+            "steps": {
+                "call": {"type": "create_case", "queue": "health", "subject": "x", "next": "own"},
+                "own": {"type": "create_case", "queue": "housing", "subject": "y"},
+            },
+        },
+        by=None,
+    )
+    with pytest.raises(services.NotActivatable) as error:
+        services.activate(housing, by=None)
+    assert [str(p) for p in error.value.problems] == ["call: No queue health."]
+
+
+def test_a_person_restricted_to_another_unit_is_not_enrolled(people: People) -> None:
+    from luukku.customers.actions.parties import create_party
+    from luukku.customers.models import Person
+
+    patient = create_party(
+        Person,
+        values={"first_name": "Pia"},
+        org_unit=people.tree.health,
+        sensitivity="restricted",
+        by=None,
+    ).party
+    housing = services.create_journey(
+        name="Housing", org_unit=people.tree.housing, purpose=None, by=None
+    )
+    services.save_draft(housing, {"start": "b", "steps": {"b": {"type": "end"}}}, by=None)
+    services.activate(housing, by=None)
+    assert services.enrol_person(housing, patient, by=None) is None  # type: ignore[arg-type]
+    assert services.enrol_person(housing, people.anna, by=None) is not None

@@ -129,7 +129,7 @@ def test_the_dry_run_page_shows_the_plan(
     broken = marketer.post(
         f"/journeys/{journey.pk}/dry-run/", {"events": "soon service.activated"}
     ).content.decode()
-    assert "Line 1: start with the days after the start." in broken
+    assert "Line 1: start with the days after the start (0 to 400)." in broken
 
 
 def test_the_profile_shows_the_persons_journeys_and_time_held(

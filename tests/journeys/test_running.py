@@ -109,7 +109,7 @@ def test_a_person_the_purpose_may_not_reach_is_skipped_with_the_reason(
     ]
 
 
-def test_an_activation_in_the_same_batch_as_the_offer_is_heard(
+def test_an_activation_stored_with_the_offer_is_heard_after_it(
     people: People, demo: dict[str, Journey]
 ) -> None:
     from luukku.customers.actions.timeline import NewEvent, append_events
@@ -126,4 +126,4 @@ def test_an_activation_in_the_same_batch_as_the_offer_is_heard(
     )
     hear_events.call()
     assert Enrolment.objects.get(person=people.anna).status == "goal"
-    assert sent_labels(people.anna.pk) == ["Thank you"]  # activated before the offer left
+    assert sent_labels(people.anna.pk) == ["Offer", "Thank you"]  # heard in their order

@@ -291,10 +291,15 @@ def successors(step: Any) -> list[tuple[str, str | None]]:
     if isinstance(step, BranchStep):
         return [("yes", step.yes), ("no", step.no)]
     if isinstance(step, SplitStep):
-        return [(p.label or f"{p.percent}%", p.next) for p in step.paths]
+        return [(path_way(p, n), p.next) for n, p in enumerate(step.paths)]
     if isinstance(step, EndStep):
         return []
     return [("next", step.next)]
+
+
+def path_way(path: SplitPath, n: int) -> str:
+    """A split's way by its path's name, or its place and share."""
+    return path.label or f"{n + 1}: {path.percent}%"
 
 
 def parse(raw: dict[str, Any]) -> Definition:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from luukku.campaigns.models import Campaign
 from luukku.consent.gate import Facts, may_contact
@@ -21,8 +22,10 @@ from luukku.journeys import definition as d
 from luukku.journeys.models import Journey, Version
 from luukku.journeys.simulator import Line, VirtualEvent, dry_run
 from luukku.journeys.simulator import Person as VirtualPerson
-from luukku.journeys.world import OPEN, PERSON_FIELDS
+from luukku.journeys.world import OPEN, PERSON_FIELDS, held_reason
 from luukku.segments.models import Membership
+
+MAX_AFTER = datetime.timedelta(days=400)
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,9 @@ def facts_of(person: Person, journey: Journey) -> VirtualPerson:
             if may_contact(person, journey.purpose, channel, facts=facts).allowed
         }
     cases = [
-        f"#{number} {subject}"
-        for number, subject in Case.objects.filter(person=person, status__in=OPEN).values_list(
-            "number", "subject"
+        held_reason(number, category)
+        for number, category in Case.objects.filter(person=person, status__in=OPEN).values_list(
+            "number", "category__name"
         )
     ]
     return VirtualPerson(
@@ -66,6 +69,10 @@ def plan(
     start: datetime.datetime | None = None,
 ) -> list[Line]:
     start = start or timezone.now()
+    if timezone.is_naive(start):
+        start = timezone.make_aware(start, zoneinfo.ZoneInfo(journey.org_unit.time_zone))
+    if any(abs(e.after) > MAX_AFTER for e in events):
+        raise ValidationError(_("Events come at most 400 days after the start."))
     form = d.problems_in(version.definition)
     if form:
         raise ValidationError([f"{where}: {what}" for where, what in form])

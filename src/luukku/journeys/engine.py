@@ -107,7 +107,8 @@ def advance(defn: d.Definition, state: State, world: World, now: datetime.dateti
 
 
 def move(state: State, target: str | None, now: datetime.datetime) -> None:
-    """On to `target` (the end when None), due at once."""
+    """On to `target` (the end when None), due at once; a hold on the step left ends."""
+    release(state, now)
     state.context.pop("waiting", None)
     state.context.pop("arrived", None)
     state.wait_event = ""
@@ -124,9 +125,17 @@ def end(state: State, status: str, now: datetime.datetime) -> None:
     if status == COMPLETED and state.context.get("goal"):
         status = GOAL
     state.status, state.ended_at, state.due_at, state.wait_event = status, now, None, ""
-    if state.held_since is not None:
-        state.held_seconds += int((now - state.held_since).total_seconds())
-        state.held_since = None
+    release(state, now)
+
+
+def release(state: State, now: datetime.datetime) -> int:
+    """End a hold, adding its length to the time held; the seconds it lasted."""
+    if state.held_since is None:
+        return 0
+    held = max(0, int((now - state.held_since).total_seconds()))
+    state.held_seconds += held
+    state.held_since, state.held_reason = None, ""
+    return held
 
 
 def _held(
@@ -139,6 +148,7 @@ def _held(
 ) -> bool:
     """Marketing steps wait while the person has an open case the journey names."""
     if not (defn.hold.active and step.type in d.MARKETING and not getattr(step, "service", False)):
+        release(state, now)  # a hold from before (a version moved to) ends here
         return False
     reason = world.held_by(state, defn.hold)
     if reason:
@@ -148,10 +158,8 @@ def _held(
         state.due_at = now + HOLD_RECHECK
         return True
     if state.held_since is not None:
-        held = int((now - state.held_since).total_seconds())
-        state.held_seconds += held
+        held = release(state, now)
         taken.append(Taken(state.step, step.type, "resumed", now, {"held_seconds": held}))
-        state.held_since, state.held_reason = None, ""
     return False
 
 
@@ -166,13 +174,12 @@ def _act(
         yes = all(_holds(c, state, world) for c in step.all)
         return ("yes" if yes else "no"), {}
     if isinstance(step, d.SplitStep):
-        roll = _roll(state)
-        edge = 0
-        for way, _target in d.successors(step):
-            edge += next(p.percent for p in step.paths if (p.label or f"{p.percent}%") == way)
+        roll, edge = _roll(state), 0
+        for n, path in enumerate(step.paths):
+            edge += path.percent
             if roll < edge:
-                return way, {}
-        return d.successors(step)[-1][0], {}
+                return d.path_way(path, n), {}
+        return d.path_way(step.paths[-1], len(step.paths) - 1), {}
     if isinstance(step, d.EndStep):
         end(state, COMPLETED, now)
         return "end", {}
@@ -185,7 +192,7 @@ def _wait(
     waiting = state.context.get("waiting") == state.step
     arrived = state.context.get("arrived")
     if isinstance(step, d.WaitEventStep) and arrived and arrived.get("step") == state.step:
-        return "arrived", {"event": step.event_type, "at": arrived.get("at")}
+        return "arrived", {"event": step.event_type, "arrived_at": arrived.get("at")}
     if waiting:
         if state.due_at is not None and state.due_at <= now:
             return ("timeout" if isinstance(step, d.WaitEventStep) else "next"), {}
@@ -204,12 +211,25 @@ def wait_end(
 ) -> datetime.datetime | None:
     """When a wait that begins now ends (None: an event wait without a timeout)."""
     if isinstance(step, d.WaitEventStep):
-        return now + step.timeout.delta() if step.timeout is not None else None
+        return add_days(now, step.timeout, world.zone) if step.timeout is not None else None
     if isinstance(step, d.WaitUntilStep):
         return next_time_of_day(now, step.time, step.weekdays, world.zone)
     if step.business_days:
         return add_business_days(world.schedule, now, step.duration)
-    return now + step.duration.delta()
+    return add_days(now, step.duration, world.zone)
+
+
+def add_days(now: datetime.datetime, duration: d.Duration, zone: Any) -> datetime.datetime:
+    """Days on the calendar of `zone` (the same wall time, across clock changes), then
+    the hours and minutes."""
+    from luukku.core.business_time import instant
+
+    moment = now
+    if duration.days:
+        local = now.astimezone(zone)
+        day = local.date() + datetime.timedelta(days=duration.days)
+        moment = instant(day, local.time().replace(tzinfo=None), zone)
+    return moment + datetime.timedelta(hours=duration.hours, minutes=duration.minutes)
 
 
 def next_time_of_day(

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from luukku.campaigns.models import Campaign
@@ -87,6 +88,13 @@ class StepForm(forms.Form):
     def step(self, type: str) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
         return {"type": type, **data}
+
+
+def in_branch_of(unit: OrgUnit) -> Q:
+    """Things of the unit, of a unit below it or of one above it: what its journeys may
+    name (as validation.in_branch)."""
+    above = [u.pk for u in unit.ancestors()]
+    return Q(org_unit__path__startswith=unit.path) | Q(org_unit__in=above)
 
 
 def target(label: Any) -> forms.ChoiceField:
@@ -303,7 +311,9 @@ class SegmentForm(StepForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        static = Segment.objects.filter(kind=Segment.Kind.STATIC, is_active=True).order_by("name")
+        static = Segment.objects.filter(
+            in_branch_of(self.journey.org_unit), kind=Segment.Kind.STATIC, is_active=True
+        ).order_by("name")
         self.choose("segment", [(s.slug, s.name) for s in static])
 
 
@@ -330,7 +340,8 @@ class CaseForm(StepForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.choose("queue", [(q.slug, q.name) for q in Queue.objects.order_by("name")])
+        queues = Queue.objects.filter(in_branch_of(self.journey.org_unit)).order_by("name")
+        self.choose("queue", [(q.slug, q.name) for q in queues])
 
 
 class WebhookForm(StepForm):
@@ -339,7 +350,9 @@ class WebhookForm(StepForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        endpoints = WebhookEndpoint.objects.filter(is_active=True).order_by("url")
+        endpoints = WebhookEndpoint.objects.filter(
+            in_branch_of(self.journey.org_unit) | Q(org_unit__isnull=True), is_active=True
+        ).order_by("url")
         self.choose("endpoint", [(e.pk, e.url) for e in endpoints])
 
 
@@ -440,9 +453,15 @@ class SettingsForm(forms.Form):
     hold_any = forms.BooleanField(label=_("Hold messages while any case is open"), required=False)
     hold_categories = forms.ModelMultipleChoiceField(
         label=_("Hold messages while a case of these categories is open"),
-        queryset=Category.objects.order_by("name"),
+        queryset=Category.objects.none(),
         required=False,
     )
+
+    def __init__(self, *args: Any, unit: OrgUnit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        held = self.fields["hold_categories"]
+        assert isinstance(held, forms.ModelMultipleChoiceField)
+        held.queryset = Category.objects.filter(in_branch_of(unit)).order_by("name")
 
     @staticmethod
     def initial_of(defn: dict[str, Any]) -> dict[str, Any]:

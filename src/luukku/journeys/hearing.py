@@ -71,7 +71,7 @@ def hear(
         state.context["arrived"] = {"step": state.step, "at": at.isoformat()}
         state.due_at = at
         return "arrived"
-    if type == "desk.status_changed" and state.held_since is not None:
+    if type == "desk.status_changed" and state.held_since is not None and state.due_at is not None:
         state.due_at = at
         return "wake"
     return None

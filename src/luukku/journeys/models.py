@@ -142,6 +142,7 @@ class Enrolment(models.Model):
                 fields=["journey", "step"], condition=Q(status="active"), name="enrolment_at_step"
             ),
             models.Index(fields=["journey", "person", "key", "ended_at"], name="enrolment_past"),
+            models.Index(fields=["journey", "-entered_at"], name="enrolment_newest"),
         ]
 
     def __str__(self) -> str:
@@ -166,6 +167,7 @@ class Inbox(models.Model):
     class Meta:
         verbose_name = _("journey inbox event")
         verbose_name_plural = _("journey inbox events")
+        indexes = [models.Index(fields=["person_id", "id"], name="inbox_person_order")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.person_id}"

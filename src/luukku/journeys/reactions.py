@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from luukku.core.jobs import job
 from luukku.customers.actions.timeline import NewEvent, events_stored
@@ -26,7 +28,8 @@ from luukku.journeys import store
 from luukku.journeys.engine import ACTIVE, State
 from luukku.journeys.hearing import hear
 from luukku.journeys.models import Enrolment, Inbox, Journey, Version
-from luukku.journeys.scheduler import definition_of, move_states
+from luukku.journeys.scheduler import Moved, definition_of, move_states
+from luukku.segments.compiler import scope_of
 
 logger = logging.getLogger("luukku.journeys")
 
@@ -68,7 +71,8 @@ def forget_interests(*_args: Any, **_kwargs: Any) -> None:
 
 
 def on_stored(sender: Any, events: list[NewEvent], **_kwargs: Any) -> None:
-    """Inside the storing transaction: keep the events journeys react to."""
+    """Inside the storing transaction: keep the events journeys react to, and queue the
+    job that hears them unless one waits already."""
     wanted = interests().types
     rows = [
         Inbox(person_id=e.person_id, type=e.type, occurred_at=e.occurred_at, payload=e.payload)
@@ -77,27 +81,57 @@ def on_stored(sender: Any, events: list[NewEvent], **_kwargs: Any) -> None:
     ]
     if rows:
         Inbox.objects.bulk_create(rows)
-        hear_events.using(priority=HEAR_PRIORITY).enqueue()
+        waiting = DBTaskResult.objects.filter(
+            task_path=hear_events.module_path, status=TaskResultStatus.READY
+        )
+        if not waiting.exists():
+            hear_events.using(priority=HEAR_PRIORITY).enqueue()
+
+
+# Each person's earliest row only: a later one waits until the earlier is heard (by this
+# job's next batch, or by another job holding it), so a person's events are heard in
+# the order they were stored.
+TAKE = """
+SELECT id FROM journeys_inbox AS i
+WHERE NOT EXISTS (
+    SELECT 1 FROM journeys_inbox AS e WHERE e.person_id = i.person_id AND e.id < i.id
+)
+ORDER BY id LIMIT %s {lock}
+"""
 
 
 @job(max_attempts=5, backoff_base=5.0)
 def hear_events() -> int:
-    """Hear what is in the inbox, a batch at a time, until it is empty."""
+    """Hear what is in the inbox, a batch at a time, until it is empty (or only rows
+    waiting for another job's are left: then again in a second)."""
     heard = 0
     while True:
         with transaction.atomic():
-            rows = list(Inbox.objects.select_for_update(skip_locked=True).order_by("pk")[:BATCH])
+            rows = _take()
             if not rows:
+                if Inbox.objects.exists():
+                    hear_events.using(
+                        priority=HEAR_PRIORITY,
+                        run_after=timezone.now() + datetime.timedelta(seconds=1),
+                    ).enqueue()
                 return heard
             react(rows, timezone.now())
             Inbox.objects.filter(pk__in=[r.pk for r in rows]).delete()
         heard += len(rows)
 
 
+def _take() -> list[Inbox]:
+    lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(TAKE.format(lock=lock), [BATCH])
+        ids = [row[0] for row in cursor.fetchall()]
+    return list(Inbox.objects.filter(pk__in=ids).order_by("pk"))
+
+
 def react(rows: list[Inbox], now: datetime.datetime) -> None:
-    """Enrol, end and wake for a batch of events, in their order (an activation right
-    after the offer is heard by the enrolment the offer made), and move those
-    concerned on."""
+    """Enrol, end and wake for a batch of events, each person's in their order: a round
+    takes each person's next event, and moves those concerned on before the next round
+    (an activation right after the offer reaches the enrolment the offer made)."""
     known = set(
         Person.objects.filter(pk__in={r.person_id for r in rows}).values_list("pk", flat=True)
     )
@@ -108,31 +142,46 @@ def react(rows: list[Inbox], now: datetime.datetime) -> None:
             )
     rows = [r for r in rows if r.person_id in known]
     journeys: dict[int, Journey] = {}
-    touched: dict[int, dict[int, tuple[int, State]]] = defaultdict(dict)  # journey: id: pair
     inside = _inside(sorted({r.person_id for r in rows}))
+    moved = Moved()
+    rounds: list[list[Inbox]] = []
+    seen: dict[int, int] = defaultdict(int)
     for row in rows:
-        for journey_id, version_id, state in inside[row.person_id]:
-            if _hear_one(_journey(journeys, journey_id), version_id, state, row, now):
-                touched[journey_id][state.id] = (version_id, state)
-        for journey_id in interests().entries.get(row.type, []):
-            pair = enrol_for_event(_journey(journeys, journey_id), row, now)
-            if pair is not None:
-                touched[journey_id][pair[1].id] = pair
-                inside[row.person_id].append((journey_id, *pair))
-    for journey_id, pairs in touched.items():
-        journey = journeys[journey_id]
-        states = list(pairs.values())
-        if journey.status == Journey.Status.ACTIVE:
-            move_states(journey, states, now)
-        else:  # paused: repositioned, moved on when resumed
-            store.save([s for _, s in states], now)
+        n = seen[row.person_id]
+        seen[row.person_id] += 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(row)
+    for round_rows in rounds:
+        touched: dict[int, dict[int, tuple[int, State]]] = defaultdict(dict)
+        for row in round_rows:
+            for journey_id, version_id, state in inside[row.person_id]:
+                journey = _journey(journeys, journey_id)
+                if _hear_one(journey, version_id, state, row, now, moved):
+                    touched[journey_id][state.id] = (version_id, state)
+            for journey_id in interests().entries.get(row.type, []):
+                pair = enrol_for_event(_journey(journeys, journey_id), row, now, moved)
+                if pair is not None:
+                    touched[journey_id][pair[1].id] = pair
+                    inside[row.person_id].append((journey_id, *pair))
+        for journey_id, pairs in touched.items():
+            journey = journeys[journey_id]
+            states = list(pairs.values())
+            if journey.status == Journey.Status.ACTIVE:
+                move_states(journey, states, now, moved=moved)
+            else:  # paused: repositioned, moved on when resumed
+                store.save([s for _, s in states], now)
+    moved.write()
 
 
 def _journey(journeys: dict[int, Journey], journey_id: int) -> Journey:
+    """The journey as it is now, its status read under a share lock held until the batch
+    is written (a pause or an archive waits for it)."""
     if journey_id not in journeys:
-        journeys[journey_id] = Journey.objects.select_related("org_unit", "purpose").get(
-            pk=journey_id
-        )
+        found = Journey.objects.select_related("org_unit", "purpose").filter(pk=journey_id)
+        if connection.vendor == "postgresql":
+            found = found.select_for_update(of=("self",), no_key=True)
+        journeys[journey_id] = found.get()
     return journeys[journey_id]
 
 
@@ -151,19 +200,32 @@ def _inside(persons: list[int]) -> dict[int, list[tuple[int, int, State]]]:
 
 
 def _hear_one(
-    journey: Journey, version_id: int, state: State, row: Inbox, now: datetime.datetime
+    journey: Journey,
+    version_id: int,
+    state: State,
+    row: Inbox,
+    now: datetime.datetime,
+    moved: Moved,
 ) -> bool:
-    """A goal, an exit or an awaited event for one enrolment; whether it meant anything."""
+    """A goal, an exit or an awaited event for one enrolment; whether it meant anything.
+    A goal and an exit are written and counted here: the state has ended already when
+    it is moved on."""
     if journey.status not in (Journey.Status.ACTIVE, Journey.Status.PAUSED):
         return False
     purpose = journey.purpose.slug if journey.purpose else None
+    was = state.status
     meant = hear(definition_of(version_id), state, row.type, row.payload, now, purpose=purpose)
+    number = _number(version_id)
     if meant == "goal":
-        number = _number(version_id)
-        store.write_events(
-            [store.event(journey, number, state, "journey.goal", now, goal=row.type)]
+        moved.events.append(
+            store.event(journey, number, state, "journey.goal", now, {"goal": row.type})
         )
-        store.bump(Counter({(journey.pk, number, "", "goal", now.date()): 1}))
+        moved.counts[(journey.pk, number, "", "goal", store.day_of(journey, now))] += 1
+    elif meant == "exit" and was == ACTIVE:
+        ending = store.ending_event(journey, number, state)
+        if ending is not None:
+            moved.events.append(ending)
+        store.count_ending(moved.counts, journey, number, state)
     return meant is not None
 
 
@@ -177,18 +239,19 @@ def _number(version_id: int) -> int:
 
 
 def enrol_for_event(
-    journey: Journey, row: Inbox, now: datetime.datetime
+    journey: Journey, row: Inbox, now: datetime.datetime, moved: Moved
 ) -> tuple[int, State] | None:
     """Enrol the event's person if the event is the journey's entry and its re-entry
     rule lets them in."""
-    assert journey.current_id is not None
+    if journey.status != Journey.Status.ACTIVE or journey.current_id is None:
+        return None  # paused or archived since this process last looked
     defn = definition_of(journey.current_id)
     found = d.entry_event(defn.entry)
     if found is None or found[0] != row.type or not d.matches(found[1], row.payload):
         return None
     field = d.entry_key_field(defn.entry)
     key = str(row.payload.get(field, ""))[:100] if field else ""
-    return enrol(journey, row.person_id, key=key, entry=row.payload, now=now)
+    return enrol(journey, row.person_id, key=key, entry=row.payload, now=now, moved=moved)
 
 
 def enrol(
@@ -198,14 +261,19 @@ def enrol(
     key: str = "",
     entry: dict[str, Any] | None = None,
     now: datetime.datetime,
+    moved: Moved,
+    once: bool = False,
 ) -> tuple[int, State] | None:
     """A new enrolment at the first step of the current version, due now; None when the
-    person is in already for this key, or the re-entry rule keeps them out. The caller
-    moves it on (`move_states`)."""
+    person is in already for this key, the re-entry rule (or `once`: never for the same
+    key) keeps them out, or the journey's unit may not reach them. The caller moves it
+    on (`move_states`) and writes `moved`."""
     assert journey.current_id is not None
     defn = definition_of(journey.current_id)
-    if not may_enter(journey, defn, person_id, key, now):
+    if not may_enter(journey, defn, person_id, key, now, once=once):
         return None
+    if not Person.objects.filter(scope_of(journey.org_unit).visible(), pk=person_id).exists():
+        return None  # restricted to a unit the journey's does not reach
     sid = transaction.savepoint()
     try:
         row = Enrolment.objects.create(
@@ -225,24 +293,24 @@ def enrol(
     transaction.savepoint_commit(sid)
     number = _number(journey.current_id)
     state = store.load(Enrolment.objects.filter(pk=row.pk))[0][2]
-    store.write_events(
-        [
-            store.event(
-                journey, number, state, "journey.entered", now, **({"key": key} if key else {})
-            )
-        ]
-    )
-    store.bump(Counter({(journey.pk, number, "", "entered", now.date()): 1}))
+    moved.events.append(store.event(journey, number, state, "journey.entered", now))
+    moved.counts[(journey.pk, number, "", "entered", store.day_of(journey, now))] += 1
     return journey.current_id, state
 
 
 def may_enter(
-    journey: Journey, defn: d.Definition, person_id: int, key: str, now: datetime.datetime
+    journey: Journey,
+    defn: d.Definition,
+    person_id: int,
+    key: str,
+    now: datetime.datetime,
+    *,
+    once: bool = False,
 ) -> bool:
     past = Enrolment.objects.filter(journey=journey, person_id=person_id, key=key)
     if past.filter(status=ACTIVE).exists():
         return False
-    policy = defn.reentry.policy
+    policy = "never" if once else defn.reentry.policy
     if policy == "always":
         return True
     ended = past.exclude(status=ACTIVE)

@@ -6,13 +6,14 @@ again; rows another scheduler holds are skipped, so schedulers run side by side.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from luukku.customers.actions.timeline import NewEvent
@@ -41,10 +42,18 @@ def definition_of(version_id: int) -> d.Definition:
 
 @dataclass
 class Moved:
-    """What moving a batch wrote, besides the states."""
+    """What moving states wrote besides the states: gathered over a whole call and written
+    once, the rollups in a fixed order (no two transactions wait on each other in a
+    circle)."""
 
     events: list[NewEvent] = field(default_factory=list)
     counts: Counter[store.StatKey] = field(default_factory=Counter)
+
+    def write(self) -> None:
+        store.bump(self.counts)
+        store.write_events(self.events)
+        self.counts.clear()
+        self.events.clear()
 
 
 def move_states(
@@ -54,8 +63,13 @@ def move_states(
     *,
     moved: Moved | None = None,
 ) -> Moved:
-    """Advance each (version id, state) as far as it goes now and write everything, in
-    the caller's transaction. The states must be locked (or new in this transaction)."""
+    """Advance each (version id, state) as far as it goes now and write the states, in the
+    caller's transaction; the events and counts are written too unless the caller
+    gathers them (`moved`). The states must be locked (or new in this transaction).
+
+    One person's failing step (a deleted queue, a value the field refuses) stays theirs:
+    their state goes back to where it was, with the error, to be tried again later."""
+    gathering = moved is not None
     moved = moved or Moved()
     by_version: dict[int, list[State]] = {}
     for version_id, state in pairs:
@@ -64,26 +78,55 @@ def move_states(
         version = Version.objects.get(pk=version_id)
         defn = definition_of(version_id)
         world = DatabaseWorld(journey, version, states)
-        steps: list[tuple[State, list[Taken], str]] = []
+        before = {s.id: copy.deepcopy(s) for s in states}
+        steps: dict[int, list[Taken]] = {}
         for state in states:
-            before = state.status
             try:
-                taken = advance(defn, state, world, now)
-            except Exception as error:  # one person's step, not the batch
-                logger.exception("Journey %s enrolment %s failed", journey.pk, state.id)
-                state.error = f"{type(error).__name__}: {error}"[:500]
-                state.due_at = now + RETRY_AFTER
-                taken = []
-            steps.append((state, taken, before))
-        world.flush()
-        for state, taken, before in steps:
-            _record(journey, version.number, state, taken, before, moved)
+                steps[state.id] = advance(defn, state, world, now)
+            except Exception as error:  # a step the engine could not take
+                _failed(state, before[state.id], error, now)
+        for state_id in _flush(world, journey):
+            state = next(s for s in states if s.id == state_id)
+            steps.pop(state_id, None)
+            _failed(state, before[state_id], world.errors[state_id], now)
+        for state in states:
+            if state.id in steps:
+                _record(
+                    journey, version.number, state, steps[state.id], before[state.id].status, moved
+                )
         store.save(states, now)
-    store.bump(moved.counts)
-    store.write_events(moved.events)
-    moved.counts.clear()
-    moved.events.clear()
+    if not gathering:
+        moved.write()
     return moved
+
+
+def _flush(world: DatabaseWorld, journey: Journey) -> list[int]:
+    """Write the steps' effects: all at once, or, when that fails, each person's alone in
+    a savepoint; the ids of those whose effects failed."""
+    try:
+        with transaction.atomic():
+            world.flush()
+        return []
+    except Exception:
+        logger.warning("Journey %s: a batch's effects failed; one by one", journey.pk)
+    failed = []
+    for state in world.states:
+        try:
+            with transaction.atomic():
+                world.flush(only=state.id)
+        except Exception as error:
+            logger.exception("Journey %s enrolment %s failed", journey.pk, state.id)
+            world.errors[state.id] = error
+            failed.append(state.id)
+    return failed
+
+
+def _failed(state: State, was: State, error: BaseException, now: datetime.datetime) -> None:
+    """Back to where the enrolment was, with the error, due again after a while."""
+    for name in vars(was):
+        setattr(state, name, copy.deepcopy(getattr(was, name)))
+    state.error = f"{type(error).__name__}: {error}"[:500]
+    state.due_at = now + RETRY_AFTER
 
 
 def _record(
@@ -95,8 +138,17 @@ def _record(
         ending = store.ending_event(journey, version, state)
         if ending is not None:
             moved.events.append(ending)
-        assert state.ended_at is not None
-        moved.counts[(journey.pk, version, "", state.status, state.ended_at.date())] += 1
+        store.count_ending(moved.counts, journey, version, state)
+
+
+def _still_active(journey: Journey) -> bool:
+    """The journey's status, read under a share lock held until the batch commits: a
+    pause or an archive waits for the batch, and no batch starts after it."""
+    with connection.cursor() as cursor:
+        lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"SELECT status FROM journeys_journey WHERE id = %s{lock}", [journey.pk])  # noqa: S608 (a constant)
+        row = cursor.fetchone()
+    return row is not None and row[0] == Journey.Status.ACTIVE
 
 
 def advance_due(
@@ -105,6 +157,8 @@ def advance_due(
     """One batch of the journey's due enrolments moved on; how many."""
     now = now or timezone.now()
     with transaction.atomic():
+        if not _still_active(journey):
+            return 0
         rows = (
             Enrolment.objects.select_for_update(skip_locked=True)
             .filter(journey=journey, status=ACTIVE, due_at__lte=now)
@@ -117,17 +171,23 @@ def advance_due(
 
 
 def advance_all_due(*, seconds: float = 50.0, now: datetime.datetime | None = None) -> int:
-    """Every active journey's due enrolments, batch by batch, for at most `seconds`."""
+    """Every active journey's due enrolments, batch by batch, for at most `seconds`; a
+    journey whose batch fails is left for the next run, the others go on."""
     started = time.monotonic()
     total = 0
     journeys = list(
         Journey.objects.filter(status=Journey.Status.ACTIVE).select_related("org_unit", "purpose")
     )
-    busy = True
-    while busy and time.monotonic() - started < seconds:
-        busy = False
+    while journeys and time.monotonic() - started < seconds:
+        busy = []
         for journey in journeys:
-            moved = advance_due(journey, now=now)
+            try:
+                moved = advance_due(journey, now=now)
+            except Exception:
+                logger.exception("Journey %s: a batch failed; tried again next run", journey.pk)
+                continue
             total += moved
-            busy = busy or moved == BATCH
+            if moved == BATCH:
+                busy.append(journey)
+        journeys = busy
     return total

@@ -24,7 +24,7 @@ from luukku.journeys import store
 from luukku.journeys.engine import ACTIVE, EXITED, end
 from luukku.journeys.models import Enrolment, Journey, Version
 from luukku.journeys.reactions import enrol, forget_interests
-from luukku.journeys.scheduler import definition_of, move_states
+from luukku.journeys.scheduler import Moved, definition_of, move_states
 from luukku.journeys.validation import Problem, problems
 
 
@@ -84,6 +84,7 @@ def save_draft(journey: Journey, definition: dict[str, Any], *, by: User | None)
     """Keep the edited definition in the draft version; a new draft when the newest
     version is in use (persons inside it stay on theirs)."""
     checked = _form_checked(definition)
+    journey = Journey.objects.select_for_update().get(pk=journey.pk)  # one draft at a time
     draft = draft_of(journey)
     if draft is None:
         number = (journey.versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -116,7 +117,7 @@ def activate(journey: Journey, *, by: User | None, migrate: bool = False) -> Jou
     version = journey.versions.order_by("-number").first()
     if version is None:
         raise JourneyError(_("The journey has no steps."))
-    found = problems(version.definition, purpose=journey.purpose)
+    found = problems(version.definition, purpose=journey.purpose, unit=journey.org_unit)
     if found:
         raise NotActivatable(found)
     before = journey.status
@@ -144,9 +145,18 @@ def activate(journey: Journey, *, by: User | None, migrate: bool = False) -> Jou
 
 
 def _migrate(journey: Journey, version: Version) -> int:
-    steps = set(definition_of(version.pk).steps)
+    """Those in older versions move where their step is in the new one as the same kind
+    of step (a wait stays a wait); the rest stay on theirs."""
+    steps = definition_of(version.pk).steps
+    moved = 0
     older = Enrolment.objects.filter(journey=journey, status=ACTIVE).exclude(version=version)
-    moved = older.filter(step__in=steps).update(version=version)
+    for old_id in older.values_list("version_id", flat=True).distinct():
+        same = [
+            step_id
+            for step_id, step in definition_of(old_id).steps.items()
+            if step_id in steps and steps[step_id].type == step.type
+        ]
+        moved += older.filter(version_id=old_id, step__in=same).update(version=version)
     return moved
 
 
@@ -231,10 +241,12 @@ def enrol_person(
     if journey.status != Journey.Status.ACTIVE or journey.current_id is None:
         raise JourneyError(_("Only an active journey takes persons in."))
     now = now or timezone.now()
-    pair = enrol(journey, person.pk, key=key[:100], entry=entry, now=now)
+    moved = Moved()
+    pair = enrol(journey, person.pk, key=key[:100], entry=entry, now=now, moved=moved)
     if pair is None:
         return None
-    move_states(journey, [pair], now)
+    move_states(journey, [pair], now, moved=moved)
+    moved.write()
     audit.record(
         actor=by,
         action=AuditEntry.Action.UPDATE,

@@ -63,3 +63,26 @@ def figures(journey: Journey, *, version: int | None = None) -> Figures:
         totals=dict(totals),
         days=[(day, dict(values)) for day, values in sorted(days.items())],
     )
+
+
+def totals_for(journey_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each journey's totals (entered, goal, completed, exited, active) in two grouped
+    queries, for a list of journeys."""
+    found: dict[int, dict[str, int]] = {pk: defaultdict(int) for pk in journey_ids}
+    rows = (
+        Stat.objects.filter(journey_id__in=journey_ids, step="")
+        .values_list("journey_id", "metric")
+        .annotate(n=Sum("n"))
+        .values_list("journey_id", "metric", "n")
+    )
+    for journey_id, metric, n in rows:
+        found[journey_id][metric] += n
+    active = (
+        Enrolment.objects.filter(journey_id__in=journey_ids, status="active")
+        .values_list("journey_id")
+        .annotate(n=Count("pk"))
+        .values_list("journey_id", "n")
+    )
+    for journey_id, n in active:
+        found[journey_id]["active"] = n
+    return {pk: dict(values) for pk, values in found.items()}

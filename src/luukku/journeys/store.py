@@ -4,6 +4,7 @@ written to the timeline and the journey's rollups in the same transaction."""
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from collections import Counter
 from typing import Any
 
@@ -103,7 +104,12 @@ def save(
 
 
 def event(
-    journey: Journey, version: int, state: State, type: str, at: datetime.datetime, **payload: Any
+    journey: Journey,
+    version: int,
+    state: State,
+    type: str,
+    at: datetime.datetime,
+    payload: dict[str, Any] | None = None,
 ) -> NewEvent:
     return NewEvent(
         person_id=state.person_id,
@@ -111,7 +117,13 @@ def event(
         occurred_at=at,
         source="journeys",
         org_unit_id=journey.org_unit_id,
-        payload={"journey": journey.pk, "name": journey.name, "version": version, **payload},
+        payload={
+            **(payload or {}),
+            "journey": journey.pk,
+            "name": journey.name,
+            "version": version,
+            **({"key": state.key} if state.key else {}),
+        },
     )
 
 
@@ -123,11 +135,7 @@ def step_events(journey: Journey, version: int, state: State, taken: list[Taken]
             state,
             "journey.step",
             t.at,
-            step=t.step,
-            kind=t.type,
-            way=t.way,
-            **({"key": state.key} if state.key else {}),
-            **t.detail,
+            {**t.detail, "step": t.step, "kind": t.type, "way": t.way},
         )
         for t in taken
     ]
@@ -138,10 +146,15 @@ def ending_event(journey: Journey, version: int, state: State) -> NewEvent | Non
     if state.ended_at is None or state.status == "goal":
         return None
     reason = state.context.get("exit") or state.status
-    return event(journey, version, state, "journey.exited", state.ended_at, reason=reason)
+    return event(journey, version, state, "journey.exited", state.ended_at, {"reason": reason})
 
 
 StatKey = tuple[int, int, str, str, datetime.date]  # journey, version, step, metric, day
+
+
+def day_of(journey: Journey, at: datetime.datetime) -> datetime.date:
+    """The day in the journey's unit's time zone: the funnel's days are its days."""
+    return at.astimezone(zoneinfo.ZoneInfo(journey.org_unit.time_zone)).date()
 
 
 def count_taken(
@@ -149,7 +162,12 @@ def count_taken(
 ) -> None:
     for t in taken:
         metric = "reached" if t.way == "waiting" else f"way:{t.way}"
-        counts[(journey.pk, version, t.step, metric, t.at.date())] += 1
+        counts[(journey.pk, version, t.step, metric, day_of(journey, t.at))] += 1
+
+
+def count_ending(counts: Counter[StatKey], journey: Journey, version: int, state: State) -> None:
+    assert state.ended_at is not None
+    counts[(journey.pk, version, "", state.status, day_of(journey, state.ended_at))] += 1
 
 
 INSERT = (

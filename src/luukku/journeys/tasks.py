@@ -5,6 +5,7 @@ contract's end less 30 days)."""
 from __future__ import annotations
 
 import datetime
+import logging
 import zoneinfo
 
 from django.db import transaction
@@ -16,9 +17,10 @@ from luukku.customers.models import Person
 from luukku.journeys import definition as d
 from luukku.journeys.models import Inbox, Journey
 from luukku.journeys.reactions import enrol, hear_events
-from luukku.journeys.scheduler import advance_all_due, definition_of, move_states
+from luukku.journeys.scheduler import Moved, advance_all_due, definition_of, move_states
 
 JOURNEYS = "journeys"
+logger = logging.getLogger("luukku.journeys")
 
 
 @periodic(every=datetime.timedelta(seconds=5))
@@ -48,8 +50,12 @@ def enter_by_dates() -> int:
     ):
         assert journey.current_id is not None
         entry = definition_of(journey.current_id).entry
-        if isinstance(entry, d.DateEntry):
+        if not isinstance(entry, d.DateEntry):
+            continue
+        try:
             entered += enter_on_date(journey, entry, timezone.now())
+        except Exception:  # one journey's mistake is not the others'
+            logger.exception("Journey %s: entries by date failed", journey.pk)
     return entered
 
 
@@ -59,20 +65,31 @@ def enter_on_date(journey: Journey, entry: d.DateEntry, now: datetime.datetime) 
     if local.time() < entry.time:
         return 0
     target = local.date() - datetime.timedelta(days=entry.offset_days)
-    persons = Person.objects.filter(_on(entry, target)).values_list("pk", flat=True)
+    key = local.date().isoformat()  # whatever the re-entry rule: once on the day
+    persons = (
+        Person.objects.filter(_on(entry, target))
+        .exclude(journey_enrolments__journey=journey, journey_enrolments__key=key)
+        .values_list("pk", flat=True)
+    )
     entered = 0
-    key = local.date().isoformat()
     for start in range(0, 10**9, 1000):
         chunk = list(persons.order_by("pk")[start : start + 1000])
         if not chunk:
             break
         with transaction.atomic():
+            moved = Moved()
             pairs = [
                 pair
                 for pk in chunk
-                if (pair := enrol(journey, pk, key=key, entry={"date": key}, now=now)) is not None
+                if (
+                    pair := enrol(
+                        journey, pk, key=key, entry={"date": key}, now=now, moved=moved, once=True
+                    )
+                )
+                is not None
             ]
-            move_states(journey, pairs, now)
+            move_states(journey, pairs, now, moved=moved)
+            moved.write()
         entered += len(pairs)
     return entered
 

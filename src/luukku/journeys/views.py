@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from typing import Any
 
 from django import forms as django_forms
@@ -38,7 +39,7 @@ from luukku.journeys.forms import (
 )
 from luukku.journeys.models import Enrolment, Journey
 from luukku.journeys.simulator import Person as VirtualPerson
-from luukku.journeys.statistics import figures
+from luukku.journeys.statistics import figures, totals_for
 from luukku.journeys.validation import problems
 
 
@@ -52,8 +53,9 @@ def _journey(request: HttpRequest, pk: int) -> tuple[Any, Journey]:
 def journey_list(request: HttpRequest) -> HttpResponse:
     actor = staff(request)
     require(actor, Perm.JOURNEY_MANAGE)
-    rows = journeys_visible_to(actor).select_related("org_unit", "purpose", "current")
-    listed = [(j, figures(j).totals) for j in rows]
+    rows = list(journeys_visible_to(actor).select_related("org_unit", "purpose", "current"))
+    totals = totals_for([j.pk for j in rows])
+    listed = [(j, totals[j.pk]) for j in rows]
     return render(request, "journeys/list.html", {"journeys": listed})
 
 
@@ -105,7 +107,9 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "draft": draft,
         "diagram": _diagram(journey, definition, with_figures=True),
         "types": TYPE_LABELS,
-        "problems": problems(definition, purpose=journey.purpose) if draft else [],
+        "problems": problems(definition, purpose=journey.purpose, unit=journey.org_unit)
+        if draft
+        else [],
         "totals": found.totals,
         "days": found.days[-60:],
         "peak": max([sum(v.values()) for _d, v in found.days] or [1]),
@@ -142,7 +146,7 @@ def journey_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The diagram and the forms for how persons enter and leave, and the JSON."""
     _actor, journey = _journey(request, pk)
     definition = _newest(journey)
-    settings_form = SettingsForm(initial=SettingsForm.initial_of(definition))
+    settings_form = SettingsForm(initial=SettingsForm.initial_of(definition), unit=journey.org_unit)
     json_form = DefinitionForm(initial={"definition": json.dumps(definition, indent=2)})
     if request.method == "POST":
         if "definition" in request.POST:
@@ -152,7 +156,7 @@ def journey_edit(request: HttpRequest, pk: int) -> HttpResponse:
             ):
                 return redirect("journeys:edit", pk=journey.pk)
         else:
-            settings_form = SettingsForm(request.POST)
+            settings_form = SettingsForm(request.POST, unit=journey.org_unit)
             if settings_form.is_valid():
                 try:
                     changed = settings_form.apply(definition)
@@ -172,7 +176,7 @@ def journey_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "json_form": json_form,
             "new_step": NewStepForm(),
             "start": definition.get("start"),
-            "problems": problems(definition, purpose=journey.purpose),
+            "problems": problems(definition, purpose=journey.purpose, unit=journey.org_unit),
             "messages_of": services.messages_of(journey),
         },
     )
@@ -338,9 +342,11 @@ def parse_events(text: str) -> list[dry_runs.PlannedEvent]:
         try:
             days = float(parts[0].replace(",", "."))
         except ValueError:
+            days = math.nan
+        if not math.isfinite(days) or not 0 <= days <= 400:
             raise django_forms.ValidationError(
-                _("Line %(n)s: start with the days after the start.") % {"n": number}
-            ) from None
+                _("Line %(n)s: start with the days after the start (0 to 400).") % {"n": number}
+            )
         if len(parts) < 2:
             raise django_forms.ValidationError(
                 _("Line %(n)s: name the event type.") % {"n": number}

@@ -38,9 +38,10 @@ PERSON_FIELDS = (
 OPEN = [StatusCategory.NEW, StatusCategory.OPEN, "pending_customer", "pending_third_party"]
 
 
-def occurrence(state: State, step_id: str) -> str:
-    """Names one visit of an enrolment to a send step: its outbox row's key."""
-    return f"j{state.id}:{step_id}:{state.seq}"
+def occurrence(state: State) -> str:
+    """Names one visit of an enrolment to a send step (its step count then): its outbox
+    row's key."""
+    return f"j{state.id}:{state.seq}"
 
 
 class DatabaseWorld:
@@ -52,10 +53,12 @@ class DatabaseWorld:
         self._segments: dict[str, set[int]] = {}
         self._consent: dict[str, set[int]] = {}
         self._outcomes: dict[int, set[str]] | None = None
-        self._sends: dict[tuple[int, bool], list[tuple[State, str, dict[str, Any]]]] = defaultdict(
-            list
+        # (message, service): [(state, step id, occurrence, detail)]
+        self._sends: dict[tuple[int, bool], list[tuple[State, str, str, dict[str, Any]]]] = (
+            defaultdict(list)
         )
         self._later: list[tuple[State, str, Any]] = []
+        self.errors: dict[int, BaseException] = {}
         self._held: dict[int, str] | None = None
 
     @cached_property
@@ -114,38 +117,50 @@ class DatabaseWorld:
             if not hold.any_open_case:
                 cases = cases.filter(category__in=_subtree(hold.categories))
             self._held = {}
-            for person_id, number, subject in cases.values_list("person_id", "number", "subject"):
-                self._held.setdefault(person_id, f"#{number} {subject}"[:200])
+            for person_id, number, category in cases.values_list(
+                "person_id", "number", "category__name"
+            ):
+                self._held.setdefault(person_id, held_reason(number, category))
         return self._held.get(state.person_id, "")
 
     def act(self, state: State, step_id: str, step: Any) -> dict[str, Any]:
         detail: dict[str, Any] = {}
         if isinstance(step, d.SendStep):
-            self._sends[(step.message, step.service)].append((state, step_id, detail))
+            key = (step.message, step.service)
+            self._sends[key].append((state, step_id, occurrence(state), detail))
         else:
             self._later.append((state, step_id, step))
         return detail
 
-    def flush(self) -> None:
-        """Write what the steps did, in the caller's transaction."""
-        for (message, service), items in self._sends.items():
-            campaign = Campaign.objects.select_related("org_unit", "purpose").get(pk=message)
-            queued = queue_messages(
-                campaign,
-                [Wanted(s.person_id, occurrence(s, step_id)) for s, step_id, _ in items],
-                service=service,
+    def flush(self, *, only: int | None = None) -> None:
+        """Write what the steps did (of one enrolment with `only`), in the caller's
+        transaction."""
+        for (message, service), found in self._sends.items():
+            items = [item for item in found if only is None or item[0].id == only]
+            if not items:
+                continue
+            campaign = Campaign.objects.select_related("org_unit", "purpose").get(
+                pk=message, kind=Campaign.Kind.JOURNEY
             )
-            for state, step_id, detail in items:
-                rows = queued.get(occurrence(state, step_id), [])
+            queued = queue_messages(
+                campaign, [Wanted(s.person_id, key) for s, _, key, _ in items], service=service
+            )
+            for state, step_id, key, detail in items:
+                rows = queued.get(key, [])
                 state.context.setdefault("sent", {})[step_id] = [r.delivery_id for r in rows]
                 detail["message"] = message
                 detail["deliveries"] = [
                     {"channel": r.channel, "status": r.status, "reason": r.reason} for r in rows
                 ]
         for state, _step_id, step in self._later:
-            _do(step, state, self.journey)
-        self._sends.clear()
-        self._later.clear()
+            if only is None or state.id == only:
+                _do(step, state, self.journey)
+
+
+def held_reason(number: int, category: str | None) -> str:
+    """Which case holds a person: its number and category, never its subject (marketers
+    read it; a case may be about anything)."""
+    return f"#{number} ({category})" if category else f"#{number}"
 
 
 def person_value(person: dict[str, Any], field: str) -> Any:
