@@ -176,11 +176,27 @@ def advance(processes: int, flow: str) -> None:
         moved = sum(pool.map(_advance_in_process, [3600.0] * processes))
     elapsed = time.perf_counter() - started
     transitions = _transitions(journey.pk) - before
+    if flow == "send":
+        _discard_outbox(journey)
     print(
         f"advance: {moved:,} of {due:,} enrolments, {transitions:,} step transitions in "
         f"{elapsed:.1f} s with {processes} process(es): {transitions / elapsed:,.0f} "
         f"transitions/s, {moved / elapsed:,.0f} enrolments/s"
     )
+
+
+def _discard_outbox(journey) -> None:  # type: ignore[no-untyped-def]
+    """The messages queued here are not sent: no later phase's worker should send them."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from luukku.campaigns.models import Delivery
+    from luukku.campaigns.tasks import send_run
+
+    Delivery.objects.filter(run__campaign__name__startswith=journey.name).delete()
+    DBTaskResult.objects.filter(
+        task_path=send_run.module_path, status=TaskResultStatus.READY
+    ).delete()
 
 
 def _free_port() -> int:

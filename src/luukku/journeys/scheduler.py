@@ -7,6 +7,7 @@ again; rows another scheduler holds are skipped, so schedulers run side by side.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import logging
 import time
@@ -78,7 +79,7 @@ def move_states(
         version = Version.objects.get(pk=version_id)
         defn = definition_of(version_id)
         world = DatabaseWorld(journey, version, states)
-        before = {s.id: copy.deepcopy(s) for s in states}
+        before = {s.id: snapshot(s) for s in states}
         steps: dict[int, list[Taken]] = {}
         for state in states:
             try:
@@ -121,10 +122,15 @@ def _flush(world: DatabaseWorld, journey: Journey) -> list[int]:
     return failed
 
 
+def snapshot(state: State) -> State:
+    """A copy to go back to: every field is immutable but the context."""
+    return dataclasses.replace(state, context=copy.deepcopy(state.context))
+
+
 def _failed(state: State, was: State, error: BaseException, now: datetime.datetime) -> None:
     """Back to where the enrolment was, with the error, due again after a while."""
-    for name in vars(was):
-        setattr(state, name, copy.deepcopy(getattr(was, name)))
+    for name, value in vars(snapshot(was)).items():
+        setattr(state, name, value)
     state.error = f"{type(error).__name__}: {error}"[:500]
     state.due_at = now + RETRY_AFTER
 
