@@ -105,3 +105,22 @@ def test_activate_offer_dry_run_activation_thanks_at_once_and_no_reminder(
     assert len(inbox.messages) == 2
     page.goto(f"{base}/customers/persons/{kari.pk}/")
     expect(page.locator("#journeys-panel")).to_contain_text("Reached the goal")
+
+
+def test_the_editor_shows_the_fields_of_the_chosen_way_in(page: Page, asgi_server: str) -> None:
+    call_command("demo", "--persons", "5", stdout=io.StringIO())
+    User.objects.update(language="en")
+    log_in_as_demo(page, asgi_server, "marketer")
+    page.goto(f"{asgi_server}/journeys/")
+    page.get_by_role("link", name="Activate the Nordby app").click()
+    page.get_by_role("link", name="Edit").click()
+    form = page.locator("#settings-form")
+    expect(form.get_by_label("Event type")).to_have_value("service.offered")
+    expect(form.get_by_label("Date field")).to_be_hidden()
+    form.get_by_label("Persons enter when").select_option("date")
+    expect(form.get_by_label("Date field")).to_be_visible()
+    expect(form.get_by_label("Event type")).to_be_hidden()
+    # A step opened from the diagram.
+    page.locator(".journey-diagram [data-step='wait'] a").click()
+    expect(page.get_by_label("Event type")).to_have_value("service.activated")
+    expect(page.get_by_label("If it does not arrive in time")).to_have_value("reminder")
