@@ -38,6 +38,7 @@ def test_the_diagram_shows_each_step_and_who_waits_there(
     assert "1 here · 0 passed" in page  # Anna waits for the activation
     assert "timeout" in page and "arrived" in page  # the two ways out, as arrows
     assert "Anna Test" in page
+    assert "Entered per day" in page and "<rect" in page  # the funnel drawn
 
 
 def test_editing_makes_a_draft_that_activation_checks_first(

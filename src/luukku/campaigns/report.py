@@ -134,3 +134,17 @@ def report(campaign: Campaign) -> Report:
         clients=_top(stats, "open_client", "click_client"),
         rates=_rates(totals),
     )
+
+
+def day_bars(days: list[dict[str, Any]], metric: str) -> dict[str, Any]:
+    """Bars for an SVG chart of a metric by day (`campaigns/_bars.html`), 10 units
+    apart, their height in per cent of the top day's."""
+    top = max((day.get(metric, 0) for day in days), default=0) or 1
+    items = []
+    for n, day in enumerate(days):
+        value = day.get(metric, 0)
+        height = round(100 * value / top)
+        items.append(
+            {"day": day["day"], "n": value, "x": 10 * n, "y": 100 - height, "height": height}
+        )
+    return {"items": items, "width": max(10, 10 * len(days))}

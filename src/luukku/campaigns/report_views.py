@@ -16,24 +16,12 @@ from django.utils.translation import gettext as _
 
 from luukku.campaigns.access import campaign_for_actor, campaigns_visible_to
 from luukku.campaigns.preparing import compose_content
-from luukku.campaigns.report import METRICS, Report, report
+from luukku.campaigns.report import METRICS, Report, day_bars, report
 from luukku.campaigns.variables import sample_variables
 from luukku.core.access import Perm, require, staff
 from luukku.core.templating import TemplateProblem
 
 _HREF = re.compile(r'<a\b([^>]*)href="(https?://[^"]+)"')
-
-
-def _bars(days: list[dict[str, Any]], metric: str) -> dict[str, Any]:
-    """Bars for an SVG chart, 10 units apart, their height in per cent of the top day's."""
-    top = max((day[metric] for day in days), default=0) or 1
-    items = []
-    for n, day in enumerate(days):
-        height = round(100 * day[metric] / top)
-        items.append(
-            {"day": day["day"], "n": day[metric], "x": 10 * n, "y": 100 - height, "height": height}
-        )
-    return {"items": items, "width": max(10, 10 * len(days))}
 
 
 def click_map(found: Report) -> str:
@@ -80,9 +68,9 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "report": found,
             "campaign": found.campaign,
-            "sent_bars": _bars(found.days, "sent"),
-            "open_bars": _bars(found.days, "opened_unique"),
-            "click_bars": _bars(found.days, "clicked_unique"),
+            "sent_bars": day_bars(found.days, "sent"),
+            "open_bars": day_bars(found.days, "opened_unique"),
+            "click_bars": day_bars(found.days, "clicked_unique"),
             "click_map": click_map(found),
         },
     )

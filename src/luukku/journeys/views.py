@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from luukku.campaigns.report import day_bars
 from luukku.consent.models import Purpose
 from luukku.core.access import Perm, can, require, staff, units_where
 from luukku.core.actions.audit import audit_channel
@@ -101,6 +102,7 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor, journey = _journey(request, pk)
     definition = _newest(journey)
     found = figures(journey)
+    days = [{"day": day, **values} for day, values in found.days[-60:]]
     draft = services.draft_of(journey)
     context = {
         "journey": journey,
@@ -112,7 +114,8 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "totals": found.totals,
         "days": found.days[-60:],
-        "peak": max([sum(v.values()) for _d, v in found.days] or [1]),
+        "entered_bars": day_bars(days, "entered"),
+        "goal_bars": day_bars(days, "goal"),
         "journey_messages": services.messages_of(journey),
         "recent": visible_enrolments(actor, journey)
         .select_related("person", "version")
