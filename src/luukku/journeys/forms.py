@@ -4,7 +4,9 @@ Each turns a step of the definition into fields and back; the definition's own c
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 from typing import Any
 
 from django import forms
@@ -62,6 +64,15 @@ def parse_match(text: str) -> dict[str, Any]:
 
 def show_match(match: dict[str, Any]) -> str:
     return "\n".join(f"{k} = {v}" for k, v in match.items())
+
+
+def match_field() -> forms.CharField:
+    """Payload conditions, `field = value` a line (`parse_match`)."""
+    return forms.CharField(
+        label=_("Only when the event has (field = value, one a line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class StepForm(forms.Form):
@@ -163,11 +174,7 @@ class WaitUntilForm(StepForm):
 
 class WaitEventForm(DurationFields):
     event_type = forms.CharField(label=_("Event type"), max_length=100)
-    match = forms.CharField(
-        label=_("Only when the event has (field = value, one a line)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    match = match_field()
     keyed = forms.BooleanField(label=_("Only the event about the same key"), required=False)
     next = target(_("If it arrives"))
     timeout_next = target(_("If it does not arrive in time"))
@@ -406,11 +413,7 @@ class SettingsForm(forms.Form):
 
     entry = forms.ChoiceField(label=_("Persons enter when"), choices=ENTRIES)
     event_type = forms.CharField(label=_("Event type"), required=False, max_length=100)
-    match = forms.CharField(
-        label=_("Only when the event has (field = value, one a line)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    match = match_field()
     key = forms.CharField(
         label=_("Key: the event's field that names what they enter for (a contract, a service)"),
         required=False,
@@ -569,3 +572,51 @@ class DefinitionForm(forms.Form):
         if not isinstance(found, dict):
             raise forms.ValidationError(_("The definition is a JSON object."))
         return found
+
+
+class DryRunForm(forms.Form):
+    person = forms.IntegerField(
+        label=_("Customer number (empty: a made-up person)"), required=False
+    )
+    values = forms.CharField(
+        label=_("A made-up person's fields (field = value, one a line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    entry = forms.CharField(
+        label=_("The entry event's facts (field = value, one a line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    events = forms.CharField(
+        label=_("Events: days after the start, the type, then field = value pairs; one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("E.g. 2 service.activated service_id = A-7"),
+    )
+
+
+def parse_events(text: str) -> list[tuple[datetime.timedelta, str, dict[str, Any]]]:
+    """`days type field = value, …` per line: (after, type, payload)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.split(maxsplit=2)
+        if not parts:
+            continue
+        try:
+            days = float(parts[0].replace(",", "."))
+        except ValueError:
+            days = math.nan
+        if not math.isfinite(days) or not 0 <= days <= 400:
+            raise forms.ValidationError(
+                _("Line %(n)s: start with the days after the start (0 to 400).") % {"n": number}
+            )
+        if len(parts) < 2:
+            raise forms.ValidationError(_("Line %(n)s: name the event type.") % {"n": number})
+        payload: dict[str, Any] = {}
+        for pair in (parts[2] if len(parts) > 2 else "").split(","):
+            if "=" in pair:
+                key, _sep, value = pair.partition("=")
+                payload[key.strip()] = value.strip()
+        found.append((datetime.timedelta(days=days), parts[1], payload))
+    return found

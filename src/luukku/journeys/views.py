@@ -5,9 +5,7 @@ journeys on their profile."""
 
 from __future__ import annotations
 
-import datetime
 import json
-import math
 from typing import Any
 
 from django import forms as django_forms
@@ -33,9 +31,12 @@ from luukku.journeys.diagram import layout
 from luukku.journeys.forms import (
     TYPE_LABELS,
     DefinitionForm,
+    DryRunForm,
     JourneyForm,
     NewStepForm,
     SettingsForm,
+    parse_events,
+    parse_match,
     step_form,
 )
 from luukku.journeys.models import Enrolment, Journey
@@ -314,66 +315,18 @@ def message_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class DryRunForm(django_forms.Form):
-    person = django_forms.IntegerField(
-        label=_("Customer number (empty: a made-up person)"), required=False
-    )
-    values = django_forms.CharField(
-        label=_("A made-up person's fields (field = value, one a line)"),
-        required=False,
-        widget=django_forms.Textarea(attrs={"rows": 2}),
-    )
-    entry = django_forms.CharField(
-        label=_("The entry event's facts (field = value, one a line)"),
-        required=False,
-        widget=django_forms.Textarea(attrs={"rows": 2}),
-    )
-    events = django_forms.CharField(
-        label=_("Events: days after the start, the type, then field = value pairs; one a line"),
-        required=False,
-        widget=django_forms.Textarea(attrs={"rows": 4}),
-        help_text=_("E.g. 2 service.activated service_id = A-7"),
-    )
-
-
-def parse_events(text: str) -> list[dry_runs.PlannedEvent]:
-    found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        parts = line.split(maxsplit=2)
-        if not parts:
-            continue
-        try:
-            days = float(parts[0].replace(",", "."))
-        except ValueError:
-            days = math.nan
-        if not math.isfinite(days) or not 0 <= days <= 400:
-            raise django_forms.ValidationError(
-                _("Line %(n)s: start with the days after the start (0 to 400).") % {"n": number}
-            )
-        if len(parts) < 2:
-            raise django_forms.ValidationError(
-                _("Line %(n)s: name the event type.") % {"n": number}
-            )
-        payload: dict[str, Any] = {}
-        for pair in (parts[2] if len(parts) > 2 else "").split(","):
-            if "=" in pair:
-                key, _sep, value = pair.partition("=")
-                payload[key.strip()] = value.strip()
-        found.append(dry_runs.PlannedEvent(datetime.timedelta(days=days), parts[1], payload))
-    return found
-
-
 @login_required
 def journey_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
     actor, journey = _journey(request, pk)
     form = DryRunForm(request.POST or None)
     lines = None
     if request.method == "POST" and form.is_valid():
-        from luukku.journeys.forms import parse_match
-
         try:
             entry = parse_match(form.cleaned_data["entry"])
-            events = parse_events(form.cleaned_data["events"])
+            events = [
+                dry_runs.PlannedEvent(after, type, payload)
+                for after, type, payload in parse_events(form.cleaned_data["events"])
+            ]
             if form.cleaned_data["person"]:
                 person = dry_runs.facts_of(
                     person_for_actor(actor, form.cleaned_data["person"]), journey
