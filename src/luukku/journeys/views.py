@@ -29,19 +29,16 @@ from luukku.journeys import dry_runs, services
 from luukku.journeys.access import journey_for_actor, journeys_visible_to, visible_enrolments
 from luukku.journeys.diagram import layout
 from luukku.journeys.forms import (
-    TYPE_LABELS,
     DefinitionForm,
     DryRunForm,
     JourneyForm,
-    NewStepForm,
     SettingsForm,
     parse_events,
-    parse_match,
-    step_form,
 )
 from luukku.journeys.models import Enrolment, Journey
 from luukku.journeys.simulator import Person as VirtualPerson
 from luukku.journeys.statistics import figures, totals_for
+from luukku.journeys.step_forms import TYPE_LABELS, NewStepForm, parse_match, step_form
 from luukku.journeys.validation import problems
 
 
