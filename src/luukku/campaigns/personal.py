@@ -21,6 +21,7 @@ from luukku.campaigns import stats
 from luukku.campaigns.audience import address_of, after_cap, plan
 from luukku.campaigns.models import Campaign, Delivery, Run
 from luukku.campaigns.preparing import keep_links, prepared_run
+from luukku.core.jobs import enqueue_unless_waiting
 from luukku.customers.models import Person
 
 # Journeys' sends go before the default lane's other jobs: a thank-you is due at once.
@@ -140,15 +141,6 @@ def _decide(
 def send_soon(run: Run) -> None:
     """Queue the run's send job in this transaction (durable with the rows it sends),
     unless one already waits to start."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     from luukku.campaigns.tasks import send_run
 
-    waiting = DBTaskResult.objects.filter(
-        task_path=send_run.module_path,
-        status=TaskResultStatus.READY,
-        args_kwargs__args=[run.pk],
-    ).exists()
-    if not waiting:
-        send_run.using(queue_name="default", priority=SEND_PRIORITY).enqueue(run.pk)
+    enqueue_unless_waiting(send_run, run.pk, priority=SEND_PRIORITY, queue_name="default")

@@ -9,11 +9,10 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from luukku.campaigns import abtest, sending
 from luukku.campaigns.models import Campaign, Delivery, Run
-from luukku.core.jobs import job, periodic
+from luukku.core.jobs import has_job, job, periodic
 
 logger = logging.getLogger("luukku.campaigns")
 
@@ -97,8 +96,4 @@ def keep_sends_going() -> dict[str, int]:
 def _send_job_for(run_id: int) -> bool:
     """Whether a send job for the run waits or runs (one whose worker died is put back
     to wait by the worker's own recovery)."""
-    return DBTaskResult.objects.filter(
-        task_path=send_run.module_path,
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-        args_kwargs__args=[run_id],
-    ).exists()
+    return has_job(send_run, run_id, statuses=(TaskResultStatus.READY, TaskResultStatus.RUNNING))

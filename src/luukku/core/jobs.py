@@ -92,6 +92,32 @@ def enqueue_on_commit(wrapped: Task[P, T], *args: P.args, **kwargs: P.kwargs) ->
     transaction.on_commit(lambda: wrapped.enqueue(*args, **kwargs))
 
 
+def has_job(
+    wrapped: Task[Any, Any], *args: Any, statuses: tuple[str, ...] = (TaskResultStatus.READY,)
+) -> bool:
+    """Whether a job of the task with these arguments is in one of `statuses` (by
+    default: waiting to start)."""
+    return DBTaskResult.objects.filter(
+        task_path=wrapped.module_path, status__in=statuses, args_kwargs__args=list(args)
+    ).exists()
+
+
+def enqueue_unless_waiting(
+    wrapped: Task[Any, Any], *args: Any, priority: int | None = None, queue_name: str | None = None
+) -> None:
+    """Enqueue the job now (inside the caller's transaction, so it is durable with what it
+    is for), unless one with the same arguments waits to start already: that one will see
+    this transaction's rows too."""
+    if has_job(wrapped, *args):
+        return
+    options: dict[str, Any] = {}
+    if priority is not None:
+        options["priority"] = priority
+    if queue_name is not None:
+        options["queue_name"] = queue_name
+    (wrapped.using(**options) if options else wrapped).enqueue(*args)
+
+
 def attempts(row: DBTaskResult) -> int:
     return len(row.worker_ids)
 

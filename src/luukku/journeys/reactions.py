@@ -17,10 +17,8 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
-from luukku.core.jobs import job
+from luukku.core.jobs import enqueue_unless_waiting, job
 from luukku.customers.actions.timeline import NewEvent, events_stored
 from luukku.customers.models import Person
 from luukku.journeys import definition as d
@@ -28,7 +26,7 @@ from luukku.journeys import store
 from luukku.journeys.engine import ACTIVE, State
 from luukku.journeys.hearing import hear
 from luukku.journeys.models import Enrolment, Inbox, Journey, Version
-from luukku.journeys.scheduler import Moved, definition_of, move_states
+from luukku.journeys.scheduler import Moved, definition_of, move_states, version_number
 from luukku.segments.compiler import scope_of
 
 logger = logging.getLogger("luukku.journeys")
@@ -81,11 +79,7 @@ def on_stored(sender: Any, events: list[NewEvent], **_kwargs: Any) -> None:
     ]
     if rows:
         Inbox.objects.bulk_create(rows)
-        waiting = DBTaskResult.objects.filter(
-            task_path=hear_events.module_path, status=TaskResultStatus.READY
-        )
-        if not waiting.exists():
-            hear_events.using(priority=HEAR_PRIORITY).enqueue()
+        enqueue_unless_waiting(hear_events, priority=HEAR_PRIORITY)
 
 
 # Each person's earliest row only: a later one waits until the earlier is heard (by this
@@ -215,27 +209,15 @@ def _hear_one(
     purpose = journey.purpose.slug if journey.purpose else None
     was = state.status
     meant = hear(definition_of(version_id), state, row.type, row.payload, now, purpose=purpose)
-    number = _number(version_id)
+    number = version_number(version_id)
     if meant == "goal":
         moved.events.append(
             store.event(journey, number, state, "journey.goal", now, {"goal": row.type})
         )
         moved.counts[(journey.pk, number, "", "goal", store.day_of(journey, now))] += 1
     elif meant == "exit" and was == ACTIVE:
-        ending = store.ending_event(journey, number, state)
-        if ending is not None:
-            moved.events.append(ending)
-        store.count_ending(moved.counts, journey, number, state)
+        moved.ending(journey, number, state)
     return meant is not None
-
-
-_numbers: dict[int, int] = {}
-
-
-def _number(version_id: int) -> int:
-    if version_id not in _numbers:
-        _numbers[version_id] = Version.objects.values_list("number", flat=True).get(pk=version_id)
-    return _numbers[version_id]
 
 
 def enrol_for_event(
@@ -291,7 +273,7 @@ def enrol(
         transaction.savepoint_rollback(sid)
         return None
     transaction.savepoint_commit(sid)
-    number = _number(journey.current_id)
+    number = version_number(journey.current_id)
     state = store.load(Enrolment.objects.filter(pk=row.pk))[0][2]
     moved.events.append(store.event(journey, number, state, "journey.entered", now))
     moved.counts[(journey.pk, number, "", "entered", store.day_of(journey, now))] += 1

@@ -41,6 +41,16 @@ def definition_of(version_id: int) -> d.Definition:
     return _definitions[version_id]
 
 
+_numbers: dict[int, int] = {}
+
+
+def version_number(version_id: int) -> int:
+    """A version's number, as events and rollups name it (it never changes)."""
+    if version_id not in _numbers:
+        _numbers[version_id] = Version.objects.values_list("number", flat=True).get(pk=version_id)
+    return _numbers[version_id]
+
+
 @dataclass
 class Moved:
     """What moving states wrote besides the states: gathered over a whole call and written
@@ -49,6 +59,16 @@ class Moved:
 
     events: list[NewEvent] = field(default_factory=list)
     counts: Counter[store.StatKey] = field(default_factory=Counter)
+
+    def ending(self, journey: Journey, version: int, state: State) -> None:
+        """`journey.exited` for one who completed or left, and its count (a goal has its
+        own event and count, when heard)."""
+        if state.status == "goal":
+            return
+        ending = store.ending_event(journey, version, state)
+        if ending is not None:
+            self.events.append(ending)
+        store.count_ending(self.counts, journey, version, state)
 
     def write(self) -> None:
         store.bump(self.counts)
@@ -140,11 +160,8 @@ def _record(
 ) -> None:
     moved.events += store.step_events(journey, version, state, taken)
     store.count_taken(moved.counts, journey, version, taken)
-    if before == ACTIVE and state.status not in (ACTIVE, "goal"):  # a goal counts when heard
-        ending = store.ending_event(journey, version, state)
-        if ending is not None:
-            moved.events.append(ending)
-        store.count_ending(moved.counts, journey, version, state)
+    if before == ACTIVE and state.status != ACTIVE:
+        moved.ending(journey, version, state)
 
 
 def _still_active(journey: Journey) -> bool:

@@ -24,7 +24,7 @@ from luukku.journeys import store
 from luukku.journeys.engine import ACTIVE, EXITED, end
 from luukku.journeys.models import Enrolment, Journey, Version
 from luukku.journeys.reactions import enrol, forget_interests
-from luukku.journeys.scheduler import Moved, definition_of, move_states
+from luukku.journeys.scheduler import Moved, definition_of, move_states, version_number
 from luukku.journeys.validation import Problem, problems
 
 
@@ -204,25 +204,23 @@ def set_status(journey: Journey, status: str, *, by: User | None) -> Journey:
 
 
 def _take_everyone_out(journey: Journey, *, reason: str) -> None:
-    now = timezone.now()
     inside = Enrolment.objects.select_for_update().filter(journey=journey, status=ACTIVE)
-    while True:
-        batch = store.load(inside.order_by("pk")[:1000])
-        if not batch:
-            return
-        events = []
-        for _journey, version_id, state in batch:
-            state.context["exit"] = reason
-            end(state, EXITED, now)
-            ending = store.ending_event(journey, _number(version_id), state)
-            if ending:
-                events.append(ending)
-        store.save([s for _, _, s in batch], now)
-        store.write_events(events)
+    while _take_out(journey, inside.order_by("pk")[:1000], reason=reason):
+        pass
 
 
-def _number(version_id: int) -> int:
-    return Version.objects.values_list("number", flat=True).get(pk=version_id)
+def _take_out(journey: Journey, rows: Any, *, reason: str) -> int:
+    """End the active enrolments of `rows` (locked) at once, wherever they are; how many."""
+    now = timezone.now()
+    found = [(v, s) for _j, v, s in store.load(rows) if s.status == ACTIVE]
+    moved = Moved()
+    for version_id, state in found:
+        state.context["exit"] = reason
+        end(state, EXITED, now)
+        moved.ending(journey, version_number(version_id), state)
+    store.save([s for _v, s in found], now)
+    moved.write()
+    return len(found)
 
 
 @transaction.atomic
@@ -261,17 +259,10 @@ def enrol_person(
 @transaction.atomic
 def remove_person(enrolment: Enrolment, *, by: User | None) -> Enrolment:
     """Take a person out of a journey at once, wherever they are."""
-    now = timezone.now()
-    found = store.load(Enrolment.objects.select_for_update().filter(pk=enrolment.pk))
     journey = enrolment.journey
-    for _journey, version_id, state in found:
-        if state.status != ACTIVE:
-            continue
-        state.context["exit"] = "removed"
-        end(state, EXITED, now)
-        store.save([state], now)
-        ending = store.ending_event(journey, _number(version_id), state)
-        store.write_events([ending] if ending else [])
+    if _take_out(
+        journey, Enrolment.objects.select_for_update().filter(pk=enrolment.pk), reason="removed"
+    ):
         audit.record(
             actor=by,
             action=AuditEntry.Action.UPDATE,

@@ -57,7 +57,7 @@ def figures(journey: Journey, *, version: int | None = None) -> Figures:
         elif metric.startswith("way:"):
             way = metric.removeprefix("way:")
             steps[step].ways[way] = steps[step].ways.get(way, 0) + n
-    totals["active"] = active.count()
+    totals["active"] = sum(f.waiting for f in steps.values())
     return Figures(
         steps=dict(steps),
         totals=dict(totals),

@@ -71,11 +71,12 @@ def enter_on_date(journey: Journey, entry: d.DateEntry, now: datetime.datetime) 
         .exclude(journey_enrolments__journey=journey, journey_enrolments__key=key)
         .values_list("pk", flat=True)
     )
-    entered = 0
-    for start in range(0, 10**9, 1000):
-        chunk = list(persons.order_by("pk")[start : start + 1000])
+    entered, last = 0, 0
+    while True:  # by primary key: those entered drop out of `persons` as it goes
+        chunk = list(persons.filter(pk__gt=last).order_by("pk")[:1000])
         if not chunk:
             break
+        last = chunk[-1]
         with transaction.atomic():
             moved = Moved()
             pairs = [

@@ -152,9 +152,16 @@ class DatabaseWorld:
                 detail["deliveries"] = [
                     {"channel": r.channel, "status": r.status, "reason": r.reason} for r in rows
                 ]
-        for state, _step_id, step in self._later:
-            if only is None or state.id == only:
-                _do(step, state, self.journey)
+        later = [item for item in self._later if only is None or item[0].id == only]
+        segments: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for state, step_id, step in later:
+            if isinstance(step, d.SegmentStep):  # one change of the segment for the batch
+                segments[(step.type, step.segment)].append(state.person_id)
+            else:
+                _do(step, step_id, state, self.journey)
+        for (kind, slug), person_ids in segments.items():
+            segment = Segment.objects.get(slug=slug)
+            (add_static if kind == "segment_add" else remove_static)(segment, person_ids)
 
 
 def held_reason(number: int, category: str | None) -> str:
@@ -189,8 +196,9 @@ def _subtree(category_ids: list[int]) -> set[int]:
     return found
 
 
-def _do(step: Any, state: State, journey: Journey) -> None:
-    """The steps that change something other than a message, one person at a time."""
+def _do(step: Any, step_id: str, state: State, journey: Journey) -> None:
+    """The steps that change a person's field, open a case or call a webhook, one person
+    at a time."""
     if isinstance(step, d.UpdateFieldStep):
         person = Person.objects.get(pk=state.person_id)
         if step.field.startswith("custom:"):
@@ -199,19 +207,18 @@ def _do(step: Any, state: State, journey: Journey) -> None:
             )
         else:
             update_party(person, values={step.field: step.value}, by=None)
-    elif isinstance(step, d.SegmentStep):
-        segment = Segment.objects.get(slug=step.segment)
-        (add_static if step.type == "segment_add" else remove_static)(segment, [state.person_id])
     elif isinstance(step, d.CaseStep):
         _open_case(step, state)
     elif isinstance(step, d.WebhookStep):
+        # Looked up (not only named) so that a deleted endpoint fails here, in this
+        # person's savepoint, not at commit with its deferred foreign key check.
         endpoint = WebhookEndpoint.objects.get(pk=step.endpoint)
         delivery = WebhookDelivery.objects.create(
             endpoint=endpoint,
             event="journey.step",
             payload={
                 "journey": journey.pk,
-                "step": state.step,
+                "step": step_id,
                 "person_id": state.person_id,
                 "key": state.key,
             },
